@@ -1,0 +1,54 @@
+import type { ItemKey, StoredObject } from './types.ts';
+
+/** Attribute names of object items. */
+export const A = {
+  pk: 'pk',
+  sk: 'sk',
+  kind: 'kind',
+  name: 'name',
+  id: 'id',
+  version: 'resource_version',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  labels: 'labels',
+  data: 'data',
+  receipt: 'last_request_id',
+  tombstone: 'tombstone',
+  expiresAt: 'expires_at',
+  gsi1pk: 'gsi1pk',
+  gsi1sk: 'gsi1sk',
+} as const;
+
+export type Item = Record<string, unknown>;
+
+/** Tombstones stand where a deleted object was, so a retried delete can find its receipt. */
+export const TOMBSTONE_TTL_SECONDS = 24 * 60 * 60;
+
+export function isLive(item: Item | undefined): item is Item {
+  return item !== undefined && item[A.tombstone] !== true;
+}
+
+/** The version stored on the item; items written before versions existed read as 1. */
+export function versionOf(item: Item): number {
+  const v = item[A.version];
+  return typeof v === 'number' ? v : 1;
+}
+
+export function keyOf(item: Item): ItemKey {
+  return { pk: item[A.pk] as string, sk: item[A.sk] as string };
+}
+
+export function toObject<D>(item: Item): StoredObject<D> {
+  const createdAt = (item[A.createdAt] as string | undefined) ?? '1970-01-01T00:00:00.000Z';
+  return {
+    key: keyOf(item),
+    kind: item[A.kind] as string,
+    name: item[A.name] as string,
+    id: item[A.id] as string,
+    resourceVersion: versionOf(item),
+    createdAt,
+    updatedAt: (item[A.updatedAt] as string | undefined) ?? createdAt,
+    labels: (item[A.labels] as Record<string, string> | undefined) ?? {},
+    data: (item[A.data] as D | undefined) ?? ({} as D),
+  };
+}

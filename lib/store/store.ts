@@ -1,0 +1,598 @@
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { Aborted, AlreadyExists, NotFound } from '#lib/errors.ts';
+import {
+  A,
+  type Item,
+  isLive,
+  keyOf,
+  TOMBSTONE_TTL_SECONDS,
+  toObject,
+  versionOf,
+} from './attributes.ts';
+import { backoff, MAX_ATTEMPTS } from './backoff.ts';
+import { versionBump, versionCondition } from './conditions.ts';
+import { decodePageToken, encodePageToken } from './page-token.ts';
+import { translateSdkError } from './sdk-errors.ts';
+import { tableDefinition } from './table.ts';
+import { type TransactOp, type TransactResult, transactWrite } from './transact.ts';
+import type {
+  ItemKey,
+  Mutation,
+  NewObject,
+  Page,
+  StoredObject,
+  WriteOptions,
+  WriteResult,
+} from './types.ts';
+
+export interface ListOptions {
+  /** @default 100 */
+  pageSize?: number;
+  pageToken?: string;
+  /** Every pair must match the object's labels. */
+  labelSelector?: Record<string, string>;
+}
+
+export interface QueryOptions {
+  /** Sort-key prefix within the partition. */
+  prefix?: string;
+  /** @default true */
+  ascending?: boolean;
+  pageSize?: number;
+  pageToken?: string;
+}
+
+export interface DeleteOptions extends WriteOptions {}
+
+export interface DeleteResult<D> {
+  /** The object as it was when deleted. */
+  object: StoredObject<D>;
+  resolvedByReceipt: boolean;
+}
+
+/** What describes an object in errors: its kind and name. */
+interface Subject {
+  kind: string;
+  name: string;
+}
+
+const now = () => new Date().toISOString();
+
+/** Reads the item that DynamoDB returned with a failed condition (`ALL_OLD`), raw or unmarshalled. */
+function oldItemOf(err: unknown): Item | undefined {
+  const raw = (err as { Item?: Record<string, unknown> }).Item;
+  if (!raw) return undefined;
+  return unmarshall(raw as Parameters<typeof unmarshall>[0]);
+}
+
+function isConditionFailure(err: unknown): boolean {
+  return (
+    err instanceof ConditionalCheckFailedException ||
+    (err as { name?: string })?.name === 'ConditionalCheckFailedException'
+  );
+}
+
+/**
+ * The one module that talks to DynamoDB. Every write is conditional: creates on
+ * `attribute_not_exists`, updates and deletes on the version they were based on.
+ */
+export class Store {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+
+  constructor(client: DynamoDBDocumentClient, tableName: string) {
+    this.client = client;
+    this.tableName = tableName;
+  }
+
+  /** Creates an object at version 1; a taken key → ALREADY_EXISTS. */
+  async create<D>(obj: NewObject<D>, opts: { requestId: string }): Promise<WriteResult<D>> {
+    const item = this.newItem(obj, opts.requestId);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#pk) OR #tomb = :true',
+          ExpressionAttributeNames: { '#pk': A.pk, '#tomb': A.tombstone },
+          ExpressionAttributeValues: { ':true': true },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { object: toObject<D>(item), changed: true, attempts: 1, resolvedByReceipt: false };
+    } catch (err) {
+      if (!isConditionFailure(err)) translateSdkError(err);
+      const old = oldItemOf(err);
+      // The SDK retried a create whose first response was lost: the item is ours.
+      if (old && isLive(old) && old[A.receipt] === opts.requestId && versionOf(old) === 1) {
+        return { object: toObject<D>(old), changed: true, attempts: 1, resolvedByReceipt: true };
+      }
+      throw new AlreadyExists(obj.kind, obj.name);
+    }
+  }
+
+  /** A strongly consistent read; undefined when absent or deleted. */
+  async get<D>(key: ItemKey): Promise<StoredObject<D> | undefined> {
+    const item = await this.getItem(key);
+    return item ? toObject<D>(item) : undefined;
+  }
+
+  async mustGet<D>(key: ItemKey, subject: Subject): Promise<StoredObject<D>> {
+    const obj = await this.get<D>(key);
+    if (!obj) throw new NotFound(subject.kind, subject.name);
+    return obj;
+  }
+
+  private async getItem(key: ItemKey): Promise<Item | undefined> {
+    try {
+      const res = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      return isLive(res.Item) ? res.Item : undefined;
+    } catch (err) {
+      translateSdkError(err);
+    }
+  }
+
+  /**
+   * Applies a mutation under optimistic concurrency.
+   *
+   * Client-driven (`expectedResourceVersion` > 0): with an expression, one UpdateItem and no
+   * read; a failed condition is explained from the returned item (gone → NOT_FOUND, other
+   * version → ABORTED with the current object, same version → `apply` decides: no-op or a
+   * conditioned rewrite). Server-driven: read, apply, write conditioned on the version read; a
+   * conflict re-applies on the item DynamoDB returned, up to {@link MAX_ATTEMPTS} attempts.
+   */
+  async update<D>(
+    key: ItemKey,
+    subject: Subject,
+    mutation: Mutation<D>,
+    opts: WriteOptions,
+  ): Promise<WriteResult<D>> {
+    const expected = opts.expectedResourceVersion ?? 0;
+    const clientDriven = expected > 0;
+    let attempts = 0;
+    let current: Item | undefined;
+
+    if (clientDriven && mutation.expression) {
+      attempts++;
+      const outcome = await this.writeExpression(key, mutation, expected, opts);
+      if (outcome.ok) return { ...outcome.result, attempts };
+      current = outcome.current;
+      if (!current) throw new NotFound(subject.kind, subject.name);
+    }
+
+    for (;;) {
+      current ??= await this.getItem(key);
+      if (!current) throw new NotFound(subject.kind, subject.name);
+      if (opts.expectedId && current[A.id] !== opts.expectedId) {
+        throw new Aborted(subject.kind, subject.name, versionOf(current), toObject(current));
+      }
+      const version = versionOf(current);
+      if (clientDriven && version !== expected) {
+        throw new Aborted(subject.kind, subject.name, version, toObject(current));
+      }
+      const before = toObject<D>(current);
+      const next = mutation.apply(before);
+      if (next === undefined || isDeepStrictEqual(next, before.data)) {
+        return { object: before, changed: false, attempts, resolvedByReceipt: false };
+      }
+      attempts++;
+      const outcome = await this.writeData(key, next, version, opts);
+      if (outcome.ok) return { ...outcome.result, attempts };
+      current = outcome.current;
+      if (!current) throw new NotFound(subject.kind, subject.name);
+      const latest = versionOf(current);
+      if (clientDriven || attempts >= MAX_ATTEMPTS) {
+        throw new Aborted(subject.kind, subject.name, latest, toObject(current));
+      }
+      await backoff(attempts);
+    }
+  }
+
+  private async writeExpression<D>(
+    key: ItemKey,
+    mutation: Mutation<D>,
+    expected: number,
+    opts: WriteOptions,
+  ): Promise<WriteOutcome<D>> {
+    const fragment = mutation.expression!;
+    const bump = versionBump(expected);
+    const set = [
+      ...(fragment.set ?? []),
+      '#updatedAt = :now',
+      '#receipt = :rid',
+      ...(bump.set ? [bump.set] : []),
+    ];
+    let expression = `SET ${set.join(', ')}`;
+    if (fragment.remove?.length) expression += ` REMOVE ${fragment.remove.join(', ')}`;
+    if (bump.add) expression += ` ADD ${bump.add}`;
+    let condition = versionCondition(expected);
+    if (opts.expectedId) condition += ' AND #id = :expectedId';
+    if (fragment.condition) condition += ` AND (${fragment.condition})`;
+    return this.sendUpdate<D>(key, expected, opts, {
+      UpdateExpression: expression,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: {
+        ...this.baseNames(expected, opts),
+        '#data': A.data,
+        '#updatedAt': A.updatedAt,
+        '#receipt': A.receipt,
+        ...fragment.names,
+      },
+      ExpressionAttributeValues: {
+        ...this.baseValues(expected, opts),
+        ':now': now(),
+        ':rid': opts.requestId,
+        ...fragment.values,
+      },
+    });
+  }
+
+  private async writeData<D>(
+    key: ItemKey,
+    data: D,
+    expected: number,
+    opts: WriteOptions,
+  ): Promise<WriteOutcome<D>> {
+    const bump = versionBump(expected);
+    const set = [
+      '#data = :data',
+      '#updatedAt = :now',
+      '#receipt = :rid',
+      ...(bump.set ? [bump.set] : []),
+    ];
+    let expression = `SET ${set.join(', ')}`;
+    if (bump.add) expression += ` ADD ${bump.add}`;
+    let condition = versionCondition(expected);
+    if (opts.expectedId) condition += ' AND #id = :expectedId';
+    return this.sendUpdate<D>(key, expected, opts, {
+      UpdateExpression: expression,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: {
+        ...this.baseNames(expected, opts),
+        '#data': A.data,
+        '#updatedAt': A.updatedAt,
+        '#receipt': A.receipt,
+      },
+      ExpressionAttributeValues: {
+        ...this.baseValues(expected, opts),
+        ':data': data,
+        ':now': now(),
+        ':rid': opts.requestId,
+      },
+    });
+  }
+
+  private baseNames(expected: number, opts: WriteOptions): Record<string, string> {
+    return {
+      '#rv': A.version,
+      '#tomb': A.tombstone,
+      ...(expected === 1 ? { '#pk': A.pk } : {}),
+      ...(opts.expectedId ? { '#id': A.id } : {}),
+    };
+  }
+
+  private baseValues(expected: number, opts: WriteOptions): Record<string, unknown> {
+    return {
+      ':expected': expected,
+      ':one': 1,
+      ...(opts.expectedId ? { ':expectedId': opts.expectedId } : {}),
+    };
+  }
+
+  private async sendUpdate<D>(
+    key: ItemKey,
+    expected: number,
+    opts: WriteOptions,
+    input: Pick<
+      ConstructorParameters<typeof UpdateCommand>[0],
+      | 'UpdateExpression'
+      | 'ConditionExpression'
+      | 'ExpressionAttributeNames'
+      | 'ExpressionAttributeValues'
+    >,
+  ): Promise<WriteOutcome<D>> {
+    try {
+      const res = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          ...input,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      const item = res.Attributes as Item;
+      return {
+        ok: true,
+        result: { object: toObject<D>(item), changed: true, attempts: 1, resolvedByReceipt: false },
+      };
+    } catch (err) {
+      if (!isConditionFailure(err)) translateSdkError(err);
+      const old = oldItemOf(err);
+      if (!isLive(old)) return { ok: false, current: undefined };
+      // Our own write already applied (the SDK retried after a lost response): its receipt is
+      // on the item at exactly the version this write produces.
+      if (old[A.receipt] === opts.requestId && versionOf(old) === expected + 1) {
+        return {
+          ok: true,
+          result: { object: toObject<D>(old), changed: true, attempts: 1, resolvedByReceipt: true },
+        };
+      }
+      return { ok: false, current: old };
+    }
+  }
+
+  /**
+   * Deletes an object, conditioned on its version when one is expected (otherwise on the
+   * version read). The item is replaced by a short-lived tombstone that carries the receipt,
+   * so a retried delete is recognised rather than reported as NOT_FOUND.
+   */
+  async delete<D>(key: ItemKey, subject: Subject, opts: DeleteOptions): Promise<DeleteResult<D>> {
+    const expected = opts.expectedResourceVersion ?? 0;
+    let current: Item | undefined;
+    if (expected === 0) {
+      current = await this.getItem(key);
+      if (!current) throw new NotFound(subject.kind, subject.name);
+    }
+    for (let attempt = 1; ; attempt++) {
+      const version = current ? versionOf(current) : expected;
+      if (current && opts.expectedId && current[A.id] !== opts.expectedId) {
+        throw new Aborted(subject.kind, subject.name, version, toObject(current));
+      }
+      try {
+        const res = await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: this.tombstone(key, current, version, opts.requestId),
+            ConditionExpression:
+              versionCondition(version) + (opts.expectedId ? ' AND #id = :expectedId' : ''),
+            ExpressionAttributeNames: this.baseNames(version, opts),
+            ExpressionAttributeValues: {
+              ':expected': version,
+              ...(opts.expectedId ? { ':expectedId': opts.expectedId } : {}),
+            },
+            ReturnValues: 'ALL_OLD',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return { object: toObject<D>(res.Attributes as Item), resolvedByReceipt: false };
+      } catch (err) {
+        if (!isConditionFailure(err)) translateSdkError(err);
+        const old = oldItemOf(err);
+        if (old && old[A.tombstone] === true && old[A.receipt] === opts.requestId) {
+          const before = current ?? old;
+          return { object: toObject<D>(before), resolvedByReceipt: true };
+        }
+        if (!isLive(old)) throw new NotFound(subject.kind, subject.name);
+        if (expected > 0 || attempt >= MAX_ATTEMPTS) {
+          throw new Aborted(subject.kind, subject.name, versionOf(old), toObject(old));
+        }
+        current = old;
+        await backoff(attempt);
+      }
+    }
+  }
+
+  private tombstone(
+    key: ItemKey,
+    current: Item | undefined,
+    version: number,
+    requestId: string,
+  ): Item {
+    return {
+      ...key,
+      [A.tombstone]: true,
+      [A.version]: version,
+      ...(current ? { [A.id]: current[A.id], [A.kind]: current[A.kind] } : {}),
+      [A.receipt]: requestId,
+      [A.expiresAt]: Math.floor(Date.now() / 1000) + TOMBSTONE_TTL_SECONDS,
+    };
+  }
+
+  /** Several writes in one TransactWriteItems; see {@link transactWrite}. */
+  transact(ops: TransactOp[], opts: { requestId: string }): Promise<TransactResult> {
+    return transactWrite(this, ops, opts);
+  }
+
+  /**
+   * Like {@link update}, but the write is a transaction together with `extras(before, next)`
+   * (bookkeeping and condition checks on other items), so a cross-object invariant holds by
+   * construction. The object is read first: a transaction cannot return the new item.
+   */
+  async updateInTransaction<D>(
+    key: ItemKey,
+    subject: Subject,
+    mutation: Pick<Mutation<D>, 'apply'>,
+    opts: WriteOptions,
+    extras: (before: StoredObject<D>, next: D) => TransactOp[],
+  ): Promise<WriteResult<D>> {
+    const expected = opts.expectedResourceVersion ?? 0;
+    let current = await this.mustGet<D>(key, subject);
+    for (let attempts = 1; ; attempts++) {
+      if (opts.expectedId && current.id !== opts.expectedId) {
+        throw new Aborted(subject.kind, subject.name, current.resourceVersion, current);
+      }
+      if (expected > 0 && current.resourceVersion !== expected) {
+        throw new Aborted(subject.kind, subject.name, current.resourceVersion, current);
+      }
+      const next = mutation.apply(current);
+      if (next === undefined || isDeepStrictEqual(next, current.data)) {
+        return {
+          object: current,
+          changed: false,
+          attempts: attempts - 1,
+          resolvedByReceipt: false,
+        };
+      }
+      try {
+        const res = await this.transact(
+          [{ type: 'update', subject, base: current, data: next }, ...extras(current, next)],
+          { requestId: opts.requestId },
+        );
+        return {
+          object: res.objects[0] as StoredObject<D>,
+          changed: true,
+          attempts,
+          resolvedByReceipt: false,
+        };
+      } catch (err) {
+        const conflict =
+          err instanceof Aborted && err.kind === subject.kind && err.objectName === subject.name;
+        if (!conflict || expected > 0 || attempts >= MAX_ATTEMPTS) throw err;
+        current = err.current as StoredObject<D>;
+        await backoff(attempts);
+      }
+    }
+  }
+
+  /** Lists objects of one `byKind` partition, ordered by name, with opaque page tokens. */
+  async list<D>(gsi1pk: string, opts: ListOptions = {}): Promise<Page<StoredObject<D>>> {
+    const pageSize = opts.pageSize ?? 100;
+    const selector = Object.entries(opts.labelSelector ?? {});
+    const names: Record<string, string> = { '#gpk': A.gsi1pk };
+    const values: Record<string, unknown> = { ':gpk': gsi1pk };
+    const filters = selector.map(([k, v], i) => {
+      names[`#l${i}`] = k;
+      values[`:l${i}`] = v;
+      return `#labels.#l${i} = :l${i}`;
+    });
+    if (filters.length) names['#labels'] = A.labels;
+    const index = tableDefinition.indexes[0].name;
+    return this.paginate<D>(
+      {
+        TableName: this.tableName,
+        IndexName: index,
+        KeyConditionExpression: '#gpk = :gpk',
+        FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+      pageSize,
+      opts.pageToken,
+      (item) => ({
+        pk: item[A.pk],
+        sk: item[A.sk],
+        gsi1pk: item[A.gsi1pk],
+        gsi1sk: item[A.gsi1sk],
+      }),
+      gsi1pk,
+    );
+  }
+
+  /** A strongly consistent query of one partition, e.g. a sandbox's children. */
+  async query<D>(pk: string, opts: QueryOptions = {}): Promise<Page<StoredObject<D>>> {
+    const names: Record<string, string> = { '#pk': A.pk, '#tomb': A.tombstone };
+    const values: Record<string, unknown> = { ':pk': pk };
+    let condition = '#pk = :pk';
+    if (opts.prefix) {
+      names['#sk'] = A.sk;
+      values[':prefix'] = opts.prefix;
+      condition += ' AND begins_with(#sk, :prefix)';
+    }
+    return this.paginate<D>(
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: condition,
+        FilterExpression: 'attribute_not_exists(#tomb)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ConsistentRead: true,
+        ScanIndexForward: opts.ascending ?? true,
+      },
+      opts.pageSize ?? 1000,
+      opts.pageToken,
+      (item) => ({ pk: item[A.pk], sk: item[A.sk] }),
+      pk,
+    );
+  }
+
+  /** Every live object of one partition (all pages). */
+  async queryAll<D>(pk: string, prefix?: string): Promise<StoredObject<D>[]> {
+    const out: StoredObject<D>[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.query<D>(pk, { prefix, pageToken });
+      out.push(...page.items);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return out;
+  }
+
+  /**
+   * Fills a page of `pageSize` matches. The next token is built from the last item returned,
+   * so a filtered read never skips or repeats an item across pages.
+   */
+  private async paginate<D>(
+    input: ConstructorParameters<typeof QueryCommand>[0],
+    pageSize: number,
+    pageToken: string | undefined,
+    cursorOf: (item: Item) => Record<string, unknown>,
+    scope: string,
+  ): Promise<Page<StoredObject<D>>> {
+    let start = pageToken ? decodePageToken(pageToken, scope) : undefined;
+    const items: Item[] = [];
+    try {
+      for (;;) {
+        const res = await this.client.send(
+          new QueryCommand({
+            ...input,
+            ExclusiveStartKey: start,
+            Limit: Math.min(1000, pageSize - items.length + 1),
+          }),
+        );
+        for (const item of res.Items ?? []) {
+          if (!isLive(item)) continue;
+          items.push(item);
+        }
+        start = res.LastEvaluatedKey;
+        if (items.length > pageSize || !start) break;
+      }
+    } catch (err) {
+      translateSdkError(err);
+    }
+    const more = items.length > pageSize;
+    const page = items.slice(0, pageSize);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((item) => toObject<D>(item)),
+      nextPageToken: more && last ? encodePageToken(scope, cursorOf(last)) : undefined,
+    };
+  }
+
+  /** Builds the full item of a new object at version 1. */
+  newItem<D>(obj: NewObject<D>, requestId: string): Item {
+    const at = now();
+    return {
+      ...obj.key,
+      [A.kind]: obj.kind,
+      [A.name]: obj.name,
+      [A.id]: obj.id ?? randomUUID(),
+      [A.version]: 1,
+      [A.createdAt]: at,
+      [A.updatedAt]: at,
+      [A.labels]: obj.labels ?? {},
+      [A.data]: obj.data,
+      [A.receipt]: requestId,
+      ...(obj.index ? { [A.gsi1pk]: obj.index.gsi1pk, [A.gsi1sk]: obj.index.gsi1sk } : {}),
+      ...(obj.expiresAt ? { [A.expiresAt]: obj.expiresAt } : {}),
+    };
+  }
+}
+
+type WriteOutcome<D> =
+  | { ok: true; result: WriteResult<D> }
+  | { ok: false; current: Item | undefined };
+
+export { keyOf };

@@ -1,0 +1,14 @@
+/**
+ * The one definition of shellgate's table: keys, indexes and the TTL attribute.
+ * CDK builds the deployed table from it; the dev server and the tests create local tables from it.
+ */
+export const tableDefinition = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Sparse index over object items that are listed by kind, ordered by `gsi1sk` (the name). */
+  indexes: [{ name: 'byKind', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+  /** Epoch seconds; idempotency records and tombstone receipts expire through it. */
+  ttlAttribute: 'expires_at',
+} as const;
+
+export type TableDefinition = typeof tableDefinition;
