@@ -1,0 +1,82 @@
+import type { IndexEntry, ItemKey } from '#lib/store/types.ts';
+
+/**
+ * The item layout of every kind (docs/data-model.md explains the access pattern behind each).
+ * Top-level objects sit alone in their partition at sort key `@`; a sandbox's children share
+ * its partition so one strongly consistent query finds them all.
+ */
+export const Kind = {
+  Provider: 'Provider',
+  Sandbox: 'Sandbox',
+  SandboxSettings: 'SandboxSettings',
+  PolicyRevision: 'PolicyRevision',
+  SSHSession: 'SSHSession',
+  Service: 'Service',
+  InferenceRoute: 'InferenceRoute',
+  GlobalSettings: 'GlobalSettings',
+  Migration: 'Migration',
+} as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+/** Kinds whose items are API objects (what the resource-version backfill stamps). */
+export const OBJECT_KINDS: readonly Kind[] = [
+  Kind.Provider,
+  Kind.Sandbox,
+  Kind.SandboxSettings,
+  Kind.PolicyRevision,
+  Kind.SSHSession,
+  Kind.Service,
+  Kind.InferenceRoute,
+  Kind.GlobalSettings,
+];
+
+const SELF = '@';
+
+export const keys = {
+  provider: (name: string): ItemKey => ({ pk: `provider#${name}`, sk: SELF }),
+  /** Bookkeeping: how many sandboxes list the provider (the lock provider-delete conditions on). */
+  providerRefs: (name: string): ItemKey => ({ pk: `provider#${name}`, sk: 'refs' }),
+  /** Bookkeeping: one item per sandbox that lists the provider, to name them. */
+  providerRef: (name: string, sandbox: string): ItemKey => ({
+    pk: `provider#${name}`,
+    sk: `ref#${sandbox}`,
+  }),
+  sandbox: (name: string): ItemKey => ({ pk: `sandbox#${name}`, sk: SELF }),
+  sandboxPartition: (name: string): string => `sandbox#${name}`,
+  sandboxSettings: (name: string): ItemKey => ({ pk: `sandbox#${name}`, sk: 'settings' }),
+  policyRevision: (sandbox: string, version: number): ItemKey => ({
+    pk: `sandbox#${sandbox}`,
+    sk: `rev#${String(version).padStart(10, '0')}`,
+  }),
+  sshSession: (sandbox: string, id: string): ItemKey => ({ pk: `sandbox#${sandbox}`, sk: `ssh#${id}` }),
+  /** Bookkeeping: finds a session's sandbox from its id (DELETE /v1/ssh-sessions/{id}). */
+  sshSessionPointer: (id: string): ItemKey => ({ pk: `ssh#${id}`, sk: SELF }),
+  service: (sandbox: string, service: string): ItemKey => ({
+    pk: `sandbox#${sandbox}`,
+    sk: `svc#${service}`,
+  }),
+  inferenceRoute: (name: string): ItemKey => ({ pk: `inference#${name}`, sk: SELF }),
+  globalSettings: (): ItemKey => ({ pk: 'settings#global', sk: SELF }),
+  migration: (id: string): ItemKey => ({ pk: `migration#${id}`, sk: SELF }),
+} as const;
+
+/** Sort-key prefixes of a sandbox's children. */
+export const childPrefix = {
+  policyRevision: 'rev#',
+  sshSession: 'ssh#',
+  service: 'svc#',
+} as const;
+
+export const index = {
+  provider: (name: string): IndexEntry => ({ gsi1pk: Kind.Provider, gsi1sk: name }),
+  sandbox: (name: string): IndexEntry => ({ gsi1pk: Kind.Sandbox, gsi1sk: name }),
+  service: (sandbox: string, service: string): IndexEntry => ({
+    gsi1pk: Kind.Service,
+    gsi1sk: `${sandbox}/${service}`,
+  }),
+  sshSession: (sandbox: string, id: string): IndexEntry => ({
+    gsi1pk: Kind.SSHSession,
+    gsi1sk: `${sandbox}/${id}`,
+  }),
+  inferenceRoute: (name: string): IndexEntry => ({ gsi1pk: Kind.InferenceRoute, gsi1sk: name }),
+} as const;
