@@ -48,7 +48,10 @@ export const keys = {
     pk: `sandbox#${sandbox}`,
     sk: `rev#${String(version).padStart(10, '0')}`,
   }),
-  sshSession: (sandbox: string, id: string): ItemKey => ({ pk: `sandbox#${sandbox}`, sk: `ssh#${id}` }),
+  sshSession: (sandbox: string, id: string): ItemKey => ({
+    pk: `sandbox#${sandbox}`,
+    sk: `ssh#${id}`,
+  }),
   /** Bookkeeping: finds a session's sandbox from its id (DELETE /v1/ssh-sessions/{id}). */
   sshSessionPointer: (id: string): ItemKey => ({ pk: `ssh#${id}`, sk: SELF }),
   service: (sandbox: string, service: string): ItemKey => ({

@@ -173,8 +173,17 @@ export class Store {
     }
 
     for (;;) {
-      current ??= await this.getItem(key);
-      if (!current) throw new NotFound(subject.kind, subject.name);
+      if (!current) {
+        current = await this.getItem(key);
+        if (!current) throw new NotFound(subject.kind, subject.name);
+        // A retry of a request whose write already took effect: its receipt is on the item.
+        if (
+          current[A.receipt] === opts.requestId &&
+          (!clientDriven || versionOf(current) === expected + 1)
+        ) {
+          return { object: toObject<D>(current), changed: true, attempts, resolvedByReceipt: true };
+        }
+      }
       if (opts.expectedId && current[A.id] !== opts.expectedId) {
         throw new Aborted(subject.kind, subject.name, versionOf(current), toObject(current));
       }
@@ -417,7 +426,7 @@ export class Store {
     mutation: Pick<Mutation<D>, 'apply'>,
     opts: WriteOptions,
     extras: (before: StoredObject<D>, next: D) => TransactOp[],
-  ): Promise<WriteResult<D>> {
+  ): Promise<WriteResult<D> & { related: Array<StoredObject<unknown> | undefined> }> {
     const expected = opts.expectedResourceVersion ?? 0;
     let current = await this.mustGet<D>(key, subject);
     for (let attempts = 1; ; attempts++) {
@@ -434,6 +443,7 @@ export class Store {
           changed: false,
           attempts: attempts - 1,
           resolvedByReceipt: false,
+          related: [],
         };
       }
       try {
@@ -446,6 +456,7 @@ export class Store {
           changed: true,
           attempts,
           resolvedByReceipt: false,
+          related: res.objects.slice(1),
         };
       } catch (err) {
         const conflict =
@@ -454,6 +465,61 @@ export class Store {
         current = err.current as StoredObject<D>;
         await backoff(attempts);
       }
+    }
+  }
+
+  /** Reads a bookkeeping record (an item that is not an object), strongly consistent. */
+  async getRecord(key: ItemKey): Promise<Item | undefined> {
+    try {
+      const res = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      return res.Item;
+    } catch (err) {
+      translateSdkError(err);
+    }
+  }
+
+  /** Every bookkeeping record of one partition under a sort-key prefix, strongly consistent. */
+  async queryRecords(pk: string, prefix: string): Promise<Item[]> {
+    const out: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    try {
+      do {
+        const res = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+            ExpressionAttributeNames: { '#pk': A.pk, '#sk': A.sk },
+            ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+        out.push(...(res.Items ?? []));
+        start = res.LastEvaluatedKey;
+      } while (start);
+    } catch (err) {
+      translateSdkError(err);
+    }
+    return out;
+  }
+
+  /** Writes a bookkeeping record if its key is free; false when one is already there. */
+  async putRecordIfAbsent(key: ItemKey, record: Item): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...record, ...key },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': A.pk },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      translateSdkError(err);
     }
   }
 

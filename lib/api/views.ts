@@ -1,0 +1,140 @@
+import { Kind } from '#lib/domain/keys.ts';
+import type {
+  InferenceRouteData,
+  PolicyRevisionData,
+  ProviderData,
+  SandboxData,
+  ServiceData,
+  SettingsData,
+  SSHSessionData,
+} from '#lib/domain/types.ts';
+import type { StoredObject } from '#lib/store/types.ts';
+
+/** The value every secret is replaced with in every response. */
+export const REDACTED = 'REDACTED';
+
+export interface Metadata {
+  id: string;
+  name: string;
+  resourceVersion: number;
+  createdAt: string;
+  updatedAt: string;
+  labels: Record<string, string>;
+}
+
+export function metadataOf(obj: StoredObject<unknown>): Metadata {
+  return {
+    id: obj.id,
+    name: obj.name,
+    resourceVersion: obj.resourceVersion,
+    createdAt: obj.createdAt,
+    updatedAt: obj.updatedAt,
+    labels: obj.labels,
+  };
+}
+
+export function etagOf(obj: { id: string; resourceVersion: number }): string {
+  return `"${obj.id}:${obj.resourceVersion}"`;
+}
+
+const redactValues = (m: Record<string, string> | undefined) =>
+  Object.fromEntries(Object.keys(m ?? {}).map((k) => [k, REDACTED]));
+
+export function providerView(obj: StoredObject<ProviderData>) {
+  return {
+    metadata: metadataOf(obj),
+    type: obj.data.type,
+    credentials: redactValues(obj.data.credentials),
+    config: obj.data.config ?? {},
+  };
+}
+
+export function sandboxView(obj: StoredObject<SandboxData>) {
+  const d = obj.data;
+  return {
+    metadata: metadataOf(obj),
+    spec: {
+      ...d.spec,
+      environment: d.spec?.environment ?? {},
+      providers: d.spec?.providers ?? [],
+      gpu: d.spec?.gpu ?? false,
+    },
+    phase: d.phase ?? 'UNKNOWN',
+    conditions: d.conditions ?? [],
+    currentPolicyVersion: d.currentPolicyVersion ?? null,
+  };
+}
+
+export function settingsView(obj: StoredObject<SettingsData> | undefined) {
+  return {
+    settings: obj?.data.settings ?? {},
+    resourceVersion: obj?.resourceVersion ?? 0,
+  };
+}
+
+export function revisionView(obj: StoredObject<PolicyRevisionData>) {
+  return {
+    metadata: metadataOf(obj),
+    version: obj.data.version,
+    policy: obj.data.policy,
+    status: obj.data.status,
+    loadError: obj.data.loadError ?? null,
+    hash: obj.data.hash,
+  };
+}
+
+/** Sessions never carry their token, except in the create response (added there). */
+export function sessionView(obj: StoredObject<SSHSessionData>) {
+  return {
+    metadata: metadataOf(obj),
+    sandboxName: obj.data.sandboxName,
+    expiresAt: obj.data.expiresAt,
+    revoked: obj.data.revoked,
+  };
+}
+
+export function serviceView(obj: StoredObject<ServiceData>) {
+  return {
+    metadata: metadataOf(obj),
+    sandboxName: obj.data.sandboxName,
+    service: obj.data.service,
+    targetPort: obj.data.targetPort,
+    domain: obj.data.domain,
+    url: obj.data.url,
+  };
+}
+
+export function inferenceRouteView(obj: StoredObject<InferenceRouteData>) {
+  return {
+    metadata: metadataOf(obj),
+    providerName: obj.data.providerName,
+    modelId: obj.data.modelId,
+    timeoutSeconds: obj.data.timeoutSeconds,
+  };
+}
+
+/**
+ * Renders any stored object the way its routes do — secrets redacted. Used for the `current`
+ * object of a conflict, whatever kind it is.
+ */
+export function renderObject(obj: StoredObject<unknown>): unknown {
+  switch (obj.kind) {
+    case Kind.Provider:
+      return providerView(obj as StoredObject<ProviderData>);
+    case Kind.Sandbox:
+      return sandboxView(obj as StoredObject<SandboxData>);
+    case Kind.SandboxSettings:
+    case Kind.GlobalSettings:
+      return settingsView(obj as StoredObject<SettingsData>);
+    case Kind.PolicyRevision:
+      return revisionView(obj as StoredObject<PolicyRevisionData>);
+    case Kind.SSHSession:
+      return sessionView(obj as StoredObject<SSHSessionData>);
+    case Kind.Service:
+      return serviceView(obj as StoredObject<ServiceData>);
+    case Kind.InferenceRoute:
+      return inferenceRouteView(obj as StoredObject<InferenceRouteData>);
+    default:
+      return { metadata: metadataOf(obj) };
+  }
+}

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { InvalidArgument } from '#lib/errors.ts';
+import type { Store } from '#lib/store/store.ts';
+import type { StoredObject, WriteResult } from '#lib/store/types.ts';
+
+/** What every use-case runs with: the store, the request's id and the caller's precondition. */
+export interface OperationContext {
+  store: Store;
+  /** The write receipt; derived from the Idempotency-Key when one was sent. */
+  requestId: string;
+  expectedResourceVersion?: number;
+  expectedId?: string;
+  /** Observations for logs and metrics, filled in by the use-case. */
+  stats: WriteStats;
+}
+
+export interface WriteStats {
+  attempts: number;
+  resolvedByReceipt: boolean;
+}
+
+export function newStats(): WriteStats {
+  return { attempts: 0, resolvedByReceipt: false };
+}
+
+/** Records a write's attempts and receipt use on the context and passes its result through. */
+export function observe<T extends Pick<WriteResult<unknown>, 'attempts' | 'resolvedByReceipt'>>(
+  ctx: OperationContext,
+  result: T,
+): T {
+  ctx.stats.attempts += result.attempts;
+  ctx.stats.resolvedByReceipt ||= result.resolvedByReceipt;
+  return result;
+}
+
+export function preconditionOf(ctx: OperationContext) {
+  return {
+    requestId: ctx.requestId,
+    expectedResourceVersion: ctx.expectedResourceVersion,
+    expectedId: ctx.expectedId,
+  };
+}
+
+/** A name for an object created without one: `<prefix>-<8 random base36 characters>`. */
+export function generateName(prefix: string): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const suffix = Array.from(randomBytes(8), (b) => alphabet[b % alphabet.length]).join('');
+  return `${prefix}-${suffix}`;
+}
+
+/** Keeps every object well under DynamoDB's 400 KB item limit, naming the field that grew. */
+export function assertObjectSize(data: unknown, field: string, maxBytes: number): void {
+  const size = Buffer.byteLength(JSON.stringify(data), 'utf8');
+  if (size > maxBytes) {
+    throw new InvalidArgument([
+      { field, message: `makes the object ${size} bytes; the limit is ${maxBytes} bytes` },
+    ]);
+  }
+}
+
+export type Obj<D> = StoredObject<D>;

@@ -1,0 +1,73 @@
+import type { InferenceRouteBody } from '#lib/api/schemas.ts';
+import { AlreadyExists } from '#lib/errors.ts';
+import type { Page, StoredObject } from '#lib/store/types.ts';
+import { type OperationContext, observe, preconditionOf } from './context.ts';
+import { index, Kind, keys } from './keys.ts';
+import type { InferenceRouteData } from './types.ts';
+
+const subject = (name: string) => ({ kind: Kind.InferenceRoute, name });
+const DEFAULT_TIMEOUT_SECONDS = 60;
+
+export interface UpsertResult {
+  route: StoredObject<InferenceRouteData>;
+  created: boolean;
+}
+
+/**
+ * Creates the route with `attribute_not_exists`, or updates it through CAS. With a version
+ * (client-driven) it only updates; two concurrent first upserts make one route at version 1
+ * and the loser updates it.
+ */
+export async function upsertInferenceRoute(
+  ctx: OperationContext,
+  name: string,
+  body: InferenceRouteBody,
+): Promise<UpsertResult> {
+  const data: InferenceRouteData = {
+    providerName: body.providerName,
+    modelId: body.modelId,
+    timeoutSeconds: body.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+  };
+  const update = async () => {
+    const res = await ctx.store.update<InferenceRouteData>(
+      keys.inferenceRoute(name),
+      subject(name),
+      {
+        apply: (cur) => ({
+          ...data,
+          timeoutSeconds: body.timeoutSeconds ?? cur.data.timeoutSeconds,
+        }),
+      },
+      preconditionOf(ctx),
+    );
+    return { route: observe(ctx, res).object, created: false };
+  };
+  if ((ctx.expectedResourceVersion ?? 0) > 0) return update();
+  try {
+    const res = await ctx.store.create<InferenceRouteData>(
+      {
+        key: keys.inferenceRoute(name),
+        kind: Kind.InferenceRoute,
+        name,
+        data,
+        index: index.inferenceRoute(name),
+      },
+      { requestId: ctx.requestId },
+    );
+    return { route: observe(ctx, res).object, created: true };
+  } catch (err) {
+    if (!(err instanceof AlreadyExists)) throw err;
+    return update();
+  }
+}
+
+export function getInferenceRoute(ctx: OperationContext, name: string) {
+  return ctx.store.mustGet<InferenceRouteData>(keys.inferenceRoute(name), subject(name));
+}
+
+export function listInferenceRoutes(
+  ctx: OperationContext,
+  opts: { pageSize?: number; pageToken?: string },
+): Promise<Page<StoredObject<InferenceRouteData>>> {
+  return ctx.store.list<InferenceRouteData>(Kind.InferenceRoute, opts);
+}

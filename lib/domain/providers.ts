@@ -1,0 +1,170 @@
+import type { CreateProviderBody, UpdateProviderBody } from '#lib/api/schemas.ts';
+import { LIMITS } from '#lib/api/schemas.ts';
+import { Aborted, FailedPrecondition, InvalidArgument } from '#lib/errors.ts';
+import { MAX_ATTEMPTS } from '#lib/store/backoff.ts';
+import type { Page, StoredObject } from '#lib/store/types.ts';
+import {
+  assertObjectSize,
+  generateName,
+  type OperationContext,
+  observe,
+  preconditionOf,
+} from './context.ts';
+import { index, Kind, keys } from './keys.ts';
+import type { ProviderData } from './types.ts';
+
+const subject = (name: string) => ({ kind: Kind.Provider, name });
+
+export async function createProvider(
+  ctx: OperationContext,
+  body: CreateProviderBody,
+): Promise<StoredObject<ProviderData>> {
+  const name = body.name ?? generateName('provider');
+  const data: ProviderData = {
+    type: body.type,
+    credentials: body.credentials,
+    config: body.config ?? {},
+  };
+  assertObjectSize(data, 'body', LIMITS.objectBytes);
+  const res = await ctx.store.create<ProviderData>(
+    {
+      key: keys.provider(name),
+      kind: Kind.Provider,
+      name,
+      labels: body.labels ?? {},
+      data,
+      index: index.provider(name),
+    },
+    { requestId: ctx.requestId },
+  );
+  return observe(ctx, res).object;
+}
+
+export function getProvider(ctx: OperationContext, name: string) {
+  return ctx.store.mustGet<ProviderData>(keys.provider(name), subject(name));
+}
+
+export function listProviders(
+  ctx: OperationContext,
+  opts: { pageSize?: number; pageToken?: string },
+): Promise<Page<StoredObject<ProviderData>>> {
+  return ctx.store.list<ProviderData>(Kind.Provider, opts);
+}
+
+/** Merges key by key; an empty-string value deletes the key. */
+function merge(current: Record<string, string>, patch: Record<string, string> | undefined) {
+  if (!patch) return current;
+  const out = { ...current };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === '') delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
+
+export async function updateProvider(
+  ctx: OperationContext,
+  name: string,
+  body: UpdateProviderBody,
+): Promise<StoredObject<ProviderData>> {
+  const res = await ctx.store.update<ProviderData>(
+    keys.provider(name),
+    subject(name),
+    {
+      apply: (cur) => {
+        if (body.type !== undefined && body.type !== cur.data.type) {
+          throw new InvalidArgument([{ field: 'body.type', message: 'is immutable' }]);
+        }
+        const next: ProviderData = {
+          type: cur.data.type,
+          credentials: merge(cur.data.credentials, body.credentials),
+          config: merge(cur.data.config ?? {}, body.config),
+        };
+        const violations = [];
+        if (Object.keys(next.credentials).length === 0) {
+          violations.push({
+            field: 'body.credentials',
+            message: 'a provider keeps at least one credential',
+          });
+        }
+        if (Object.keys(next.credentials).length > LIMITS.providerCredentials) {
+          violations.push({
+            field: 'body.credentials',
+            message: `at most ${LIMITS.providerCredentials} credentials`,
+          });
+        }
+        if (Object.keys(next.config).length > LIMITS.providerConfig) {
+          violations.push({
+            field: 'body.config',
+            message: `at most ${LIMITS.providerConfig} entries`,
+          });
+        }
+        if (violations.length) throw new InvalidArgument(violations);
+        assertObjectSize(next, 'body', LIMITS.objectBytes);
+        return next;
+      },
+    },
+    preconditionOf(ctx),
+  );
+  return observe(ctx, res).object;
+}
+
+/**
+ * Deletes a provider unless a sandbox lists it. The delete is one transaction with a condition
+ * on the provider's reference count, which every attach increments in its own transaction: an
+ * attach and a delete racing each other serialize on that item, so a sandbox can never be left
+ * listing a deleted provider.
+ */
+export async function deleteProvider(
+  ctx: OperationContext,
+  name: string,
+): Promise<StoredObject<ProviderData>> {
+  const { store } = ctx;
+  const expected = ctx.expectedResourceVersion ?? 0;
+  let current = await store.mustGet<ProviderData>(keys.provider(name), subject(name));
+  for (let attempt = 1; ; attempt++) {
+    if (
+      (expected > 0 && current.resourceVersion !== expected) ||
+      (ctx.expectedId && ctx.expectedId !== current.id)
+    ) {
+      throw new Aborted(Kind.Provider, name, current.resourceVersion, current);
+    }
+    try {
+      await store.transact(
+        [
+          { type: 'delete', subject: subject(name), base: current },
+          {
+            type: 'record',
+            key: keys.providerRefs(name),
+            remove: true,
+            condition: {
+              expression: 'attribute_not_exists(#count) OR #count <= :zero',
+              names: { '#count': REF_COUNT },
+              values: { ':zero': 0 },
+            },
+            failure: () => new ProviderInUse(),
+          },
+        ],
+        { requestId: `${ctx.requestId}:delete:${attempt}` },
+      );
+      ctx.stats.attempts += attempt;
+      return current;
+    } catch (err) {
+      if (err instanceof ProviderInUse) {
+        const refs = await store.queryRecords(keys.providerRefs(name).pk, 'ref#');
+        const sandboxes = refs.map((r) => String(r.sandbox)).sort();
+        throw new FailedPrecondition(
+          `provider ${name} is attached to sandboxes: ${sandboxes.join(', ')}`,
+          { sandboxes },
+        );
+      }
+      if (!(err instanceof Aborted) || expected > 0 || attempt >= MAX_ATTEMPTS) throw err;
+      current = err.current as StoredObject<ProviderData>;
+    }
+  }
+}
+
+/** The attribute of the provider's refs record that counts the sandboxes listing it. */
+export const REF_COUNT = 'ref_count';
+
+class ProviderInUse extends Error {}

@@ -1,0 +1,124 @@
+import type { ServiceBody } from '#lib/api/schemas.ts';
+import { AlreadyExists, FailedPrecondition, NotFound } from '#lib/errors.ts';
+import type { Page, StoredObject } from '#lib/store/types.ts';
+import { type OperationContext, observe, preconditionOf } from './context.ts';
+import { childPrefix, index, Kind, keys } from './keys.ts';
+import type { ServiceData } from './types.ts';
+
+const subject = (sandbox: string, service: string) => ({
+  kind: Kind.Service,
+  name: `${sandbox}/${service}`,
+});
+
+/** Where an exposed service is reached (`SHELLGATE_SERVICE_DOMAIN` sets the domain). */
+export function serviceUrl(sandbox: string, service: string, port: number, domain: boolean) {
+  const base = process.env.SHELLGATE_SERVICE_DOMAIN ?? 'sandboxes.shellgate.local';
+  return domain ? `https://${service}--${sandbox}.${base}` : `http://${sandbox}.${base}:${port}`;
+}
+
+export interface ExposeResult {
+  service: StoredObject<ServiceData>;
+  created: boolean;
+}
+
+/**
+ * Creates or updates an endpoint. The create is a transaction that checks the sandbox is live
+ * and not being deleted; when two first exposes race, the loser's create fails on
+ * `attribute_not_exists` and it updates the winner's endpoint through CAS instead.
+ */
+export async function exposeService(
+  ctx: OperationContext,
+  sandbox: string,
+  service: string,
+  body: ServiceBody,
+): Promise<ExposeResult> {
+  const data: ServiceData = {
+    sandboxName: sandbox,
+    service,
+    targetPort: body.targetPort,
+    domain: body.domain ?? false,
+    url: serviceUrl(sandbox, service, body.targetPort, body.domain ?? false),
+  };
+  const update = async () => {
+    const res = await ctx.store.update<ServiceData>(
+      keys.service(sandbox, service),
+      subject(sandbox, service),
+      {
+        apply: (cur) => ({
+          ...data,
+          domain: body.domain ?? cur.data.domain,
+          url: serviceUrl(sandbox, service, body.targetPort, body.domain ?? cur.data.domain),
+        }),
+      },
+      preconditionOf(ctx),
+    );
+    return { service: observe(ctx, res).object, created: false };
+  };
+  if ((ctx.expectedResourceVersion ?? 0) > 0) return update();
+  const existing = await ctx.store.get<ServiceData>(keys.service(sandbox, service));
+  if (existing) return update();
+  try {
+    const res = await ctx.store.transact(
+      [
+        {
+          type: 'check',
+          key: keys.sandbox(sandbox),
+          condition: {
+            expression:
+              'attribute_exists(#pk) AND attribute_not_exists(#tomb) AND #data.#phase <> :deleting',
+            names: { '#pk': 'pk', '#tomb': 'tombstone', '#data': 'data', '#phase': 'phase' },
+            values: { ':deleting': 'DELETING' },
+          },
+          failure: (old) =>
+            old
+              ? new FailedPrecondition(`sandbox ${sandbox} is being deleted`, { sandbox })
+              : new NotFound(Kind.Sandbox, sandbox),
+        },
+        {
+          type: 'create',
+          object: {
+            key: keys.service(sandbox, service),
+            kind: Kind.Service,
+            name: service,
+            data,
+            index: index.service(sandbox, service),
+          },
+        },
+      ],
+      { requestId: ctx.requestId },
+    );
+    ctx.stats.attempts += res.attempts;
+    return { service: res.objects[1] as StoredObject<ServiceData>, created: true };
+  } catch (err) {
+    if (!(err instanceof AlreadyExists)) throw err;
+    return update();
+  }
+}
+
+export function getService(ctx: OperationContext, sandbox: string, service: string) {
+  return ctx.store.mustGet<ServiceData>(keys.service(sandbox, service), subject(sandbox, service));
+}
+
+export async function deleteService(ctx: OperationContext, sandbox: string, service: string) {
+  const res = await ctx.store.delete<ServiceData>(
+    keys.service(sandbox, service),
+    subject(sandbox, service),
+    preconditionOf(ctx),
+  );
+  ctx.stats.resolvedByReceipt ||= res.resolvedByReceipt;
+  return res.object;
+}
+
+export function listServices(
+  ctx: OperationContext,
+  opts: { sandbox?: string; pageSize?: number; pageToken?: string },
+): Promise<Page<StoredObject<ServiceData>>> {
+  if (opts.sandbox) {
+    return ctx.store.query<ServiceData>(keys.sandboxPartition(opts.sandbox), {
+      prefix: childPrefix.service,
+      pageSize: opts.pageSize ?? 100,
+      pageToken: opts.pageToken,
+    });
+  }
+  return ctx.store.list<ServiceData>(Kind.Service, opts);
+}

@@ -1,0 +1,118 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { SSHSessionBody } from '#lib/api/schemas.ts';
+import { LIMITS } from '#lib/api/schemas.ts';
+import { FailedPrecondition, NotFound } from '#lib/errors.ts';
+import type { Page, StoredObject } from '#lib/store/types.ts';
+import { type OperationContext, observe, preconditionOf } from './context.ts';
+import { childPrefix, index, Kind, keys } from './keys.ts';
+import { sandboxSubject } from './sandboxes.ts';
+import type { SandboxData, SSHSessionData } from './types.ts';
+
+export interface CreatedSession {
+  session: StoredObject<SSHSessionData>;
+  /** Returned by create only; the table keeps its hash. */
+  token: string;
+}
+
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * Creates a session for a READY sandbox: one transaction that checks the sandbox's phase and
+ * writes the session and its id pointer, so a sandbox being deleted never gains a session.
+ */
+export async function createSession(
+  ctx: OperationContext,
+  sandbox: string,
+  body: SSHSessionBody,
+): Promise<CreatedSession> {
+  const id = randomUUID();
+  const token = `sgs_${randomBytes(32).toString('base64url')}`;
+  const ttl = body.ttlSeconds ?? LIMITS.ttlSecondsDefault;
+  const data: SSHSessionData = {
+    sandboxName: sandbox,
+    tokenHash: tokenHash(token),
+    expiresAt: ttl === 0 ? null : new Date(Date.now() + ttl * 1000).toISOString(),
+    revoked: false,
+  };
+  const res = await ctx.store.transact(
+    [
+      {
+        type: 'check',
+        key: keys.sandbox(sandbox),
+        condition: {
+          expression: '#data.#phase = :ready AND attribute_not_exists(#tomb)',
+          names: { '#data': 'data', '#phase': 'phase', '#tomb': 'tombstone' },
+          values: { ':ready': 'READY' },
+        },
+        failure: (old) => {
+          if (!old) return new NotFound(Kind.Sandbox, sandbox);
+          const phase = (old.data as SandboxData | undefined)?.phase ?? 'UNKNOWN';
+          return new FailedPrecondition(
+            `sandbox ${sandbox} is ${phase}; SSH sessions need a READY sandbox`,
+            { sandbox, phase },
+          );
+        },
+      },
+      {
+        type: 'create',
+        object: {
+          key: keys.sshSession(sandbox, id),
+          kind: Kind.SSHSession,
+          name: id,
+          id,
+          data,
+          index: index.sshSession(sandbox, id),
+        },
+      },
+      {
+        type: 'record',
+        key: keys.sshSessionPointer(id),
+        put: { sandbox },
+        condition: { expression: 'attribute_not_exists(#pk)', names: { '#pk': 'pk' } },
+      },
+    ],
+    { requestId: ctx.requestId },
+  );
+  ctx.stats.attempts += res.attempts;
+  return { session: res.objects[1] as StoredObject<SSHSessionData>, token };
+}
+
+export async function listSessions(
+  ctx: OperationContext,
+  sandbox: string,
+  opts: { pageSize?: number; pageToken?: string },
+): Promise<Page<StoredObject<SSHSessionData>>> {
+  await ctx.store.mustGet(keys.sandbox(sandbox), sandboxSubject(sandbox));
+  return ctx.store.query<SSHSessionData>(keys.sandboxPartition(sandbox), {
+    prefix: childPrefix.sshSession,
+    pageSize: opts.pageSize ?? 100,
+    pageToken: opts.pageToken,
+  });
+}
+
+/** Revokes a session; revoking a revoked session is a no-op that keeps its version. */
+export async function revokeSession(
+  ctx: OperationContext,
+  id: string,
+): Promise<StoredObject<SSHSessionData>> {
+  const pointer = await ctx.store.getRecord(keys.sshSessionPointer(id));
+  if (!pointer) throw new NotFound(Kind.SSHSession, id);
+  const sandbox = String(pointer.sandbox);
+  const res = await ctx.store.update<SSHSessionData>(
+    keys.sshSession(sandbox, id),
+    { kind: Kind.SSHSession, name: id },
+    {
+      apply: (cur) => (cur.data.revoked ? undefined : { ...cur.data, revoked: true }),
+      expression: {
+        set: ['#data.#revoked = :true'],
+        condition: '#data.#revoked = :false',
+        names: { '#revoked': 'revoked' },
+        values: { ':true': true, ':false': false },
+      },
+    },
+    preconditionOf(ctx),
+  );
+  return observe(ctx, res).object;
+}

@@ -1,0 +1,36 @@
+import { PermissionDenied, Unauthenticated } from '#lib/errors.ts';
+import { type Route, SUPER_SCOPE } from './routes.ts';
+
+export type Claims = Record<string, unknown>;
+
+/** The scopes a token grants: its `scope` claim, space-separated (or a list, as some IdPs send). */
+export function scopesOf(claims: Claims): Set<string> {
+  const raw = claims.scope ?? claims.scp;
+  if (Array.isArray(raw)) return new Set(raw.map(String));
+  if (typeof raw === 'string') {
+    // API Gateway renders list claims as "[a b]".
+    return new Set(
+      raw
+        .replace(/^\[|\]$/g, '')
+        .split(/[\s,]+/)
+        .filter(Boolean),
+    );
+  }
+  return new Set();
+}
+
+/**
+ * Checks the route's scope against the claims the JWT authorizer verified. API Gateway already
+ * did so when deployed; the handler checks again so that no route depends on configuration.
+ */
+export function authorize(route: Route, claims: Claims | undefined): void {
+  if (route.scope === null) return;
+  if (!claims || Object.keys(claims).length === 0) throw new Unauthenticated();
+  const scopes = scopesOf(claims);
+  if (!scopes.has(route.scope) && !scopes.has(SUPER_SCOPE)) throw new PermissionDenied(route.scope);
+}
+
+/** Who made the request, for scoping idempotency keys. */
+export function principalOf(claims: Claims | undefined): string {
+  return String(claims?.sub ?? claims?.client_id ?? 'anonymous');
+}

@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { newStats, type OperationContext } from '#lib/domain/context.ts';
+import { type FieldViolation, InvalidArgument, NotFound, ShellgateError } from '#lib/errors.ts';
+import type { Store } from '#lib/store/store.ts';
+import { authorize, type Claims, principalOf } from './auth.ts';
+import {
+  findReplay,
+  type IdempotencyScope,
+  idempotencyScope,
+  remember,
+  type StoredResponse,
+} from './idempotency.ts';
+import { logger, recordMetrics } from './observability.ts';
+import { type Preconditions, parsePreconditions } from './preconditions.ts';
+import { HttpRejection, type HttpResponse, problemResponse } from './problem.ts';
+import { type FunctionName, isMutating, type Route, routeKey, routes } from './routes.ts';
+import { defaultStore } from './store.ts';
+
+export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+
+/** Larger bodies are refused before parsing (every valid body is far smaller). */
+export const MAX_BODY_BYTES = 512 * 1024;
+
+/** Zod issues → field violations with `body.`/`path.`/`query.` prefixes. */
+function violations(where: string, error: z.ZodError): FieldViolation[] {
+  return error.issues.map((issue) => ({
+    field: [where, ...issue.path.map(String)].join('.'),
+    message:
+      issue.code === 'unrecognized_keys'
+        ? `unknown field(s): ${(issue as { keys: string[] }).keys.join(', ')}`
+        : issue.message,
+  }));
+}
+
+function parseBody(route: Route, event: HttpEvent): unknown {
+  const raw = event.body
+    ? event.isBase64Encoded
+      ? Buffer.from(event.body, 'base64').toString('utf8')
+      : event.body
+    : '';
+  if (Buffer.byteLength(raw) > MAX_BODY_BYTES) {
+    throw new HttpRejection(413, 'body', `must be at most ${MAX_BODY_BYTES} bytes`);
+  }
+  if (!route.body) {
+    if (raw.trim() !== '')
+      throw new InvalidArgument([{ field: 'body', message: 'this route takes no body' }]);
+    return undefined;
+  }
+  if (raw.trim() === '') return {};
+  const type = (event.headers?.['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json' && !type?.endsWith('+json')) {
+    throw new HttpRejection(415, 'header.content-type', 'must be application/json');
+  }
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new InvalidArgument([{ field: 'body', message: 'is not valid JSON' }]);
+  }
+}
+
+interface ParsedInput {
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
+  body: Record<string, unknown>;
+}
+
+function parseInput(route: Route, event: HttpEvent): ParsedInput {
+  const errors: FieldViolation[] = [];
+  const check = (where: string, schema: z.ZodType | undefined, value: unknown) => {
+    if (!schema) {
+      const extra = Object.keys((value as object) ?? {});
+      if (extra.length)
+        errors.push({ field: `${where}.${extra[0]}`, message: 'is not a parameter of this route' });
+      return {};
+    }
+    const res = schema.safeParse(value ?? {});
+    if (!res.success) {
+      errors.push(...violations(where, res.error));
+      return {};
+    }
+    return res.data as Record<string, unknown>;
+  };
+  const params = check('path', route.params, event.pathParameters);
+  const query = check('query', route.query, event.queryStringParameters);
+  let body: Record<string, unknown> = {};
+  const rawBody = parseBody(route, event);
+  if (route.body) {
+    if (typeof rawBody !== 'object' || rawBody === null || Array.isArray(rawBody)) {
+      errors.push({ field: 'body', message: 'must be a JSON object' });
+    } else {
+      body = check('body', route.body, rawBody);
+    }
+  }
+  if (errors.length) throw new InvalidArgument(errors);
+  return { params, query, body };
+}
+
+export interface HandlerDeps {
+  /** @default the table named by SHELLGATE_TABLE */
+  store?: Store;
+}
+
+function respond(status: number, body: unknown, headers: Record<string, string>): HttpResponse {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+function replayResponse(replay: StoredResponse): HttpResponse {
+  return {
+    statusCode: replay.statusCode,
+    headers: {
+      'content-type': 'application/json',
+      'idempotent-replayed': 'true',
+      ...(replay.etag ? { etag: replay.etag } : {}),
+    },
+    body: replay.body,
+  };
+}
+
+/** Secrets that only the create response may carry are not kept for replays. */
+function withoutSecrets(route: Route, body: unknown): unknown {
+  if (route.operationId === 'createSSHSession' && body && typeof body === 'object') {
+    return { ...body, token: 'REDACTED' };
+  }
+  return body;
+}
+
+/**
+ * Serves the routes of one function: validates, authorizes, applies preconditions and
+ * idempotency, runs the route's use-case, and maps the result or error.
+ */
+export async function handleHttp(
+  fn: FunctionName | 'all',
+  event: HttpEvent,
+  deps: HandlerDeps = {},
+): Promise<HttpResponse> {
+  const requestId = event.requestContext?.requestId ?? randomUUID();
+  const key = event.routeKey;
+  const route = routes.find((r) => routeKey(r) === key && (fn === 'all' || r.fn === fn));
+  const instance = event.rawPath ?? '';
+  const stats = newStats();
+  let replayed = false;
+  let ifMatch = false;
+  let response: HttpResponse;
+  try {
+    if (!route)
+      throw new NotFound('Route', `${event.requestContext?.http?.method ?? ''} ${instance}`);
+    authorize(route, event.requestContext?.authorizer?.jwt?.claims as Claims | undefined);
+    const input = parseInput(route, event);
+    const pre = parsePreconditions(route, event.headers ?? {}, input);
+    ifMatch = pre.fromIfMatch;
+    const store = deps.store ?? defaultStore();
+
+    const run = async (
+      r: Route,
+      input: ParsedInput,
+      p: Preconditions,
+      st: Store,
+      scope: IdempotencyScope | undefined,
+    ): Promise<HttpResponse> => {
+      const ctx: OperationContext = {
+        store: st,
+        requestId: scope?.requestId ?? requestId,
+        expectedResourceVersion: p.expectedResourceVersion,
+        expectedId: p.expectedId,
+        stats,
+      };
+      const reply = await r.run(ctx, input);
+      const status = reply.status ?? r.status;
+      const etag = reply.etag ? `"${reply.etag.id}:${reply.etag.resourceVersion}"` : undefined;
+      if (scope) {
+        await remember(st, scope, {
+          statusCode: status,
+          body: JSON.stringify(withoutSecrets(r, reply.body)),
+          ...(etag ? { etag } : {}),
+        });
+      }
+      return respond(status, reply.body, etag ? { etag } : {});
+    };
+
+    const idemKey = event.headers?.['idempotency-key'];
+    if (isMutating(route) && idemKey !== undefined) {
+      const scope = idempotencyScope(
+        idemKey,
+        principalOf(event.requestContext?.authorizer?.jwt?.claims),
+        {
+          routeKey: key,
+          path: instance,
+          query: event.rawQueryString ?? '',
+          body: event.body ?? '',
+        },
+      );
+      const replay = await findReplay(store, scope);
+      if (replay) replayed = true;
+      response = replay ? replayResponse(replay) : await run(route, input, pre, store, scope);
+    } else {
+      response = await run(route, input, pre, store, undefined);
+    }
+  } catch (err) {
+    response = problemResponse(err, { instance, requestId, ifMatch });
+    if (response.statusCode >= 500) {
+      logger.error('request failed', {
+        error: err instanceof Error ? { name: err.name, stack: err.stack } : String(err),
+      });
+    }
+  }
+  const code =
+    response.statusCode >= 400 ? (JSON.parse(response.body) as { code?: string }).code : undefined;
+  logger.info('request', {
+    requestId,
+    route: route?.operationId ?? 'unknown',
+    status: response.statusCode,
+    outcome: code ?? (replayed ? 'REPLAYED' : 'OK'),
+    attempts: stats.attempts,
+    resolvedByReceipt: stats.resolvedByReceipt,
+  });
+  recordMetrics({
+    route: route?.operationId ?? 'unknown',
+    status: response.statusCode,
+    code,
+    attempts: stats.attempts,
+    resolvedByReceipt: stats.resolvedByReceipt,
+    replayed,
+  });
+  response.headers['x-request-id'] = requestId;
+  return response;
+}
+
+/** A Lambda entry point for one function's routes. */
+export function createHttpHandler(fn: FunctionName, deps: HandlerDeps = {}) {
+  return middy<HttpEvent, HttpResponse, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .handler((event) => handleHttp(fn, event, deps));
+}
+
+export { ShellgateError };

@@ -1,0 +1,44 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+/** Module scope: one logger and one metrics buffer per Lambda instance. */
+export const logger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'shellgate',
+});
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'shellgate',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'shellgate',
+});
+
+export const Metric = {
+  Conflicts: 'Conflicts',
+  ServerRetries: 'ServerRetries',
+  ReceiptResolved: 'AmbiguousWritesResolved',
+  IdempotentReplays: 'IdempotentReplays',
+  ServerErrors: 'ServerErrors',
+  Throttled: 'Throttled',
+} as const;
+
+export interface RequestOutcome {
+  route: string;
+  status: number;
+  code?: string;
+  attempts: number;
+  resolvedByReceipt: boolean;
+  replayed: boolean;
+}
+
+/** One EMF metric set per request, dimensioned by route. */
+export function recordMetrics(o: RequestOutcome): void {
+  if (process.env.POWERTOOLS_METRICS_DISABLED === 'true') return;
+  const m = metrics.singleMetric();
+  m.addDimension('route', o.route);
+  if (o.code === 'ABORTED') m.addMetric(Metric.Conflicts, MetricUnit.Count, 1);
+  if (o.attempts > 1) m.addMetric(Metric.ServerRetries, MetricUnit.Count, o.attempts - 1);
+  if (o.resolvedByReceipt) m.addMetric(Metric.ReceiptResolved, MetricUnit.Count, 1);
+  if (o.replayed) m.addMetric(Metric.IdempotentReplays, MetricUnit.Count, 1);
+  if (o.status >= 500) m.addMetric(Metric.ServerErrors, MetricUnit.Count, 1);
+  if (o.status === 429) m.addMetric(Metric.Throttled, MetricUnit.Count, 1);
+  m.addMetric('Requests', MetricUnit.Count, 1);
+  m.publishStoredMetrics();
+}

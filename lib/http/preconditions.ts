@@ -1,0 +1,49 @@
+import { InvalidArgument } from '#lib/errors.ts';
+import { isMutating, type Route } from './routes.ts';
+
+export interface Preconditions {
+  expectedResourceVersion?: number;
+  expectedId?: string;
+  /** The precondition came in If-Match: a mismatch answers 412. */
+  fromIfMatch: boolean;
+}
+
+const ETAG = /^"([0-9a-fA-F-]{36}):([1-9]\d{0,15})"$/;
+
+/**
+ * The caller's precondition, from `expectedResourceVersion`/`expectedId` in the body (query
+ * string for DELETE and body-less PUT) or from `If-Match: "<id>:<resourceVersion>"`.
+ */
+export function parsePreconditions(
+  route: Route,
+  headers: Record<string, string | undefined>,
+  input: { body: Record<string, unknown>; query: Record<string, unknown> },
+): Preconditions {
+  if (!isMutating(route)) return { fromIfMatch: false };
+  const source = route.body ? input.body : input.query;
+  let version = source.expectedResourceVersion as number | undefined;
+  let id = source.expectedId as string | undefined;
+  const ifMatch = headers['if-match']?.trim();
+  if (ifMatch === undefined || ifMatch === '*') {
+    return { expectedResourceVersion: version, expectedId: id, fromIfMatch: false };
+  }
+  const m = ETAG.exec(ifMatch);
+  if (!m) {
+    throw new InvalidArgument([
+      { field: 'header.if-match', message: 'must be one strong ETag "<id>:<resourceVersion>"' },
+    ]);
+  }
+  const etagId = m[1]!.toLowerCase();
+  const etagVersion = Number(m[2]);
+  if (
+    (version !== undefined && version !== 0 && version !== etagVersion) ||
+    (id && id !== etagId)
+  ) {
+    throw new InvalidArgument([
+      { field: 'header.if-match', message: 'disagrees with expectedResourceVersion/expectedId' },
+    ]);
+  }
+  version = etagVersion;
+  id = etagId;
+  return { expectedResourceVersion: version, expectedId: id, fromIfMatch: true };
+}

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import type { HttpEvent } from '#lib/http/handler.ts';
+import { type Route, routeKey, routes } from '#lib/http/routes.ts';
+
+interface CompiledRoute {
+  route: Route;
+  pattern: RegExp;
+  names: string[];
+}
+
+const compiled: CompiledRoute[] = routes.map((route) => {
+  const names: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((seg) => {
+      const m = /^\{(\w+)\}$/.exec(seg);
+      if (!m) return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(m[1]!);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { route, pattern: new RegExp(`^${source}$`), names };
+});
+
+export interface RouteMatch {
+  route: Route;
+  params: Record<string, string>;
+}
+
+/** Matches like API Gateway: literal segments, `{param}` for one segment, values URL-decoded. */
+export function matchRoute(method: string, path: string): RouteMatch | undefined {
+  for (const c of compiled) {
+    if (c.route.method !== method) continue;
+    const m = c.pattern.exec(path);
+    if (!m) continue;
+    const params: Record<string, string> = {};
+    try {
+      c.names.forEach((n, i) => {
+        params[n] = decodeURIComponent(m[i + 1]!);
+      });
+    } catch {
+      continue;
+    }
+    return { route: c.route, params };
+  }
+  return undefined;
+}
+
+export interface RawRequest {
+  method: string;
+  path: string;
+  rawQueryString: string;
+  headers: Record<string, string>;
+  body: string;
+  sourceIp?: string;
+}
+
+/** The API Gateway HTTP API (payload 2.0) event a request becomes. */
+export function toApiGatewayEvent(
+  req: RawRequest,
+  match: RouteMatch | undefined,
+  claims: Record<string, unknown> | undefined,
+): HttpEvent {
+  const query = new URLSearchParams(req.rawQueryString);
+  const queryStringParameters: Record<string, string> = {};
+  for (const [k, v] of query) {
+    // API Gateway joins repeated parameters with commas.
+    queryStringParameters[k] = k in queryStringParameters ? `${queryStringParameters[k]},${v}` : v;
+  }
+  const now = new Date();
+  const key = match ? routeKey(match.route) : '$default';
+  return {
+    version: '2.0',
+    routeKey: key,
+    rawPath: req.path,
+    rawQueryString: req.rawQueryString,
+    headers: req.headers,
+    queryStringParameters: Object.keys(queryStringParameters).length
+      ? queryStringParameters
+      : undefined,
+    pathParameters: match && Object.keys(match.params).length ? match.params : undefined,
+    body: req.body === '' ? undefined : req.body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: req.method,
+        path: req.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: req.sourceIp ?? '127.0.0.1',
+        userAgent: req.headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: key,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+      authorizer: {
+        principalId: String(claims?.sub ?? ''),
+        integrationLatency: 0,
+        jwt: { claims: (claims ?? {}) as Record<string, string>, scopes: [] },
+      },
+    },
+  } as HttpEvent;
+}
+
+/** A Lambda context for a local invocation. */
+export function localContext(functionName: string, timeoutMs = 29_000): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}

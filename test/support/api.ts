@@ -1,0 +1,75 @@
+import { createHttpHandler } from '#lib/http/handler.ts';
+import type { FunctionName } from '#lib/http/routes.ts';
+import { localContext, matchRoute, toApiGatewayEvent } from '#lib/local/event.ts';
+import type { Store } from '#lib/store/store.ts';
+import { assertNoSecrets, registerSecrets } from './secrets.ts';
+import { createTestStore } from './store.ts';
+
+export interface CallOptions {
+  body?: unknown;
+  /** Sent as is, instead of JSON-encoding `body`. */
+  rawBody?: string;
+  headers?: Record<string, string>;
+  /** Scopes of the caller's token; null: no token at all. @default ['shellgate:all'] */
+  scopes?: string[] | null;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever the route returned.
+  body: any;
+}
+
+export type Call = (method: string, path: string, opts?: CallOptions) => Promise<ApiResponse>;
+
+const FUNCTIONS: FunctionName[] = [
+  'providers',
+  'sandboxes',
+  'config',
+  'sessions',
+  'inference',
+  'meta',
+];
+
+/**
+ * Calls the real Lambda handlers in-process with API Gateway v2 events, as the authorizer
+ * would pass them (claims already verified), over a table of the test file's own.
+ */
+export async function createTestApi(store?: Store): Promise<{ store: Store; call: Call }> {
+  const s = store ?? (await createTestStore());
+  const handlers = Object.fromEntries(
+    FUNCTIONS.map((fn) => [fn, createHttpHandler(fn, { store: s })]),
+  ) as Record<FunctionName, ReturnType<typeof createHttpHandler>>;
+
+  const call: Call = async (method, path, opts = {}) => {
+    const [p = '', q = ''] = path.split('?');
+    const match = matchRoute(method, p);
+    const body = opts.rawBody ?? (opts.body === undefined ? '' : JSON.stringify(opts.body));
+    registerSecrets(opts.body);
+    const headers: Record<string, string> = {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...Object.fromEntries(
+        Object.entries(opts.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+      ),
+    };
+    const claims =
+      opts.scopes === null
+        ? undefined
+        : { sub: 'test-user', scope: (opts.scopes ?? ['shellgate:all']).join(' ') };
+    const event = toApiGatewayEvent(
+      { method, path: p, rawQueryString: q, headers, body },
+      match,
+      claims,
+    );
+    const fn = match?.route.fn ?? 'meta';
+    const res = await handlers[fn](event, localContext(fn));
+    assertNoSecrets(res.body);
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      body: res.body ? JSON.parse(res.body) : undefined,
+    };
+  };
+  return { store: s, call };
+}
