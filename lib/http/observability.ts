@@ -17,6 +17,7 @@ export const Metric = {
   IdempotentReplays: 'IdempotentReplays',
   ServerErrors: 'ServerErrors',
   Throttled: 'Throttled',
+  Requests: 'Requests',
 } as const;
 
 export interface RequestOutcome {
@@ -28,17 +29,22 @@ export interface RequestOutcome {
   replayed: boolean;
 }
 
-/** One EMF metric set per request, dimensioned by route. */
+/**
+ * Per request, the same counts twice: dimensioned by route (to find the hot route) and by
+ * service only (what the alarms watch).
+ */
 export function recordMetrics(o: RequestOutcome): void {
   if (process.env.POWERTOOLS_METRICS_DISABLED === 'true') return;
-  const m = metrics.singleMetric();
-  m.addDimension('route', o.route);
-  if (o.code === 'ABORTED') m.addMetric(Metric.Conflicts, MetricUnit.Count, 1);
-  if (o.attempts > 1) m.addMetric(Metric.ServerRetries, MetricUnit.Count, o.attempts - 1);
-  if (o.resolvedByReceipt) m.addMetric(Metric.ReceiptResolved, MetricUnit.Count, 1);
-  if (o.replayed) m.addMetric(Metric.IdempotentReplays, MetricUnit.Count, 1);
-  if (o.status >= 500) m.addMetric(Metric.ServerErrors, MetricUnit.Count, 1);
-  if (o.status === 429) m.addMetric(Metric.Throttled, MetricUnit.Count, 1);
-  m.addMetric('Requests', MetricUnit.Count, 1);
-  m.publishStoredMetrics();
+  for (const byRoute of [true, false]) {
+    const m = metrics.singleMetric();
+    if (byRoute) m.addDimension('route', o.route);
+    if (o.code === 'ABORTED') m.addMetric(Metric.Conflicts, MetricUnit.Count, 1);
+    if (o.attempts > 1) m.addMetric(Metric.ServerRetries, MetricUnit.Count, o.attempts - 1);
+    if (o.resolvedByReceipt) m.addMetric(Metric.ReceiptResolved, MetricUnit.Count, 1);
+    if (o.replayed) m.addMetric(Metric.IdempotentReplays, MetricUnit.Count, 1);
+    if (o.status >= 500) m.addMetric(Metric.ServerErrors, MetricUnit.Count, 1);
+    if (o.status === 429) m.addMetric(Metric.Throttled, MetricUnit.Count, 1);
+    m.addMetric(Metric.Requests, MetricUnit.Count, 1);
+    m.publishStoredMetrics();
+  }
 }
