@@ -137,7 +137,7 @@ export async function transactWrite(
             names: {
               '#rv': A.version,
               '#tomb': A.tombstone,
-              '#pk': A.pk,
+              ...(expected === 1 ? { '#pk': A.pk } : {}),
               ...(op.expectedId ? { '#id': A.id } : {}),
             },
             values: {
@@ -191,7 +191,7 @@ export async function transactWrite(
             names: {
               '#rv': A.version,
               '#tomb': A.tombstone,
-              '#pk': A.pk,
+              ...(expected === 1 ? { '#pk': A.pk } : {}),
               ...(op.expectedId ? { '#id': A.id } : {}),
             },
             values: {

@@ -1,0 +1,140 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Context } from 'aws-lambda';
+import { PermissionDenied, Unauthenticated } from '#lib/errors.ts';
+import { authorize } from '#lib/http/auth.ts';
+import type { HttpEvent } from '#lib/http/handler.ts';
+import { MAX_BODY_BYTES } from '#lib/http/handler.ts';
+import { HttpRejection, type HttpResponse, problemResponse } from '#lib/http/problem.ts';
+import type { FunctionName } from '#lib/http/routes.ts';
+import type { DevAuthority } from './dev-auth.ts';
+import { localContext, matchRoute, toApiGatewayEvent } from './event.ts';
+
+export type LambdaHttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
+
+export interface DevServerOptions {
+  port: number;
+  /** @default 127.0.0.1 */
+  host?: string;
+  handlers: Record<FunctionName, LambdaHttpHandler>;
+  authority: DevAuthority;
+}
+
+export interface DevServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+class TooLarge extends Error {}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES + 1024) throw new TooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, out: HttpResponse): void {
+  res.writeHead(out.statusCode, out.headers);
+  res.end(out.body);
+}
+
+/** API Gateway hands claims to the function as strings. */
+function asGatewayClaims(payload: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(payload).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? v : Array.isArray(v) ? `[${v.join(' ')}]` : String(v),
+    ]),
+  );
+}
+
+/**
+ * Serves the route table on a local port by turning each request into an API Gateway v2 event
+ * for the very same handler modules, after the JWT authorizer step (dev-key tokens).
+ */
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    const problem = (err: unknown) =>
+      send(res, problemResponse(err, { instance: url.pathname, requestId: 'local' }));
+    try {
+      const body = await readBody(req);
+      if (method === 'POST' && url.pathname === '/dev/token') {
+        const asked = body ? (JSON.parse(body) as { scopes?: string[]; ttlSeconds?: number }) : {};
+        const token = await opts.authority.mint({
+          scopes: asked.scopes,
+          ttlSeconds: asked.ttlSeconds,
+        });
+        return send(res, {
+          statusCode: 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token }),
+        });
+      }
+      const match = matchRoute(method, url.pathname);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) {
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+      }
+      let claims: Record<string, string> | undefined;
+      if (match?.route.scope) {
+        const auth = headers.authorization ?? '';
+        const m = /^Bearer\s+(\S+)$/i.exec(auth);
+        if (!m) throw new Unauthenticated();
+        try {
+          claims = asGatewayClaims(await opts.authority.verify(m[1]!));
+        } catch {
+          throw new Unauthenticated('The bearer token is invalid or expired.');
+        }
+        authorize(match.route, claims);
+      }
+      const event = toApiGatewayEvent(
+        {
+          method,
+          path: url.pathname,
+          rawQueryString: url.search.slice(1),
+          headers,
+          body,
+          sourceIp: req.socket.remoteAddress,
+        },
+        match,
+        claims,
+      );
+      const fn = match?.route.fn ?? 'meta';
+      send(res, await opts.handlers[fn](event, localContext(fn)));
+    } catch (err) {
+      if (err instanceof TooLarge) {
+        return problem(new HttpRejection(413, 'body', `must be at most ${MAX_BODY_BYTES} bytes`));
+      }
+      if (err instanceof SyntaxError) {
+        return problem(new HttpRejection(400, 'body', 'is not valid JSON'));
+      }
+      if (!(err instanceof Unauthenticated) && !(err instanceof PermissionDenied)) {
+        console.error('dev server error', err);
+      }
+      problem(err);
+    }
+  });
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,38 @@
+import { parseArgs } from 'node:util';
+import { startLocalSystem } from '#lib/local/system.ts';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env.PORT ?? '8080' },
+    'in-memory': { type: 'boolean', default: false },
+  },
+});
+
+const system = await startLocalSystem({
+  port: Number(values.port),
+  inMemory: values['in-memory'],
+});
+
+console.log(`
+shellgate is running
+  API        ${system.url}   (OpenAPI: ${system.url}/v1/openapi.json)
+  DynamoDB   ${system.dynamoEndpoint}  table ${system.table}${system.dbPath ? `  data ${system.dbPath}` : '  (in memory)'}
+
+A token with every scope (valid 12 h; POST ${system.url}/dev/token mints more):
+  export SHELLGATE_TOKEN=${system.token}
+
+Try:
+  curl -s ${system.url}/v1/sandboxes -H "Authorization: Bearer $SHELLGATE_TOKEN"
+
+Ctrl-C stops everything.`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping…');
+    await system.stop();
+    process.exit(0);
+  });
+}
