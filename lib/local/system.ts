@@ -16,6 +16,8 @@ export interface LocalSystemOptions {
   stateDir?: string;
   /** @default shellgate */
   table?: string;
+  /** Use this DynamoDB (e.g. the test run's) instead of starting one. */
+  dynamoEndpoint?: string;
   /** Run the scheduled jobs on their schedules. @default true */
   schedules?: boolean;
   /** @default 60 s */
@@ -68,7 +70,9 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
   const stateDir = resolve(opts.stateDir ?? '.shellgate');
   const table = opts.table ?? 'shellgate';
   const dbPath = opts.inMemory ? undefined : join(stateDir, 'dynamodb');
-  const db = await startDynamoDbLocal({ dbPath, port: await freePort() });
+  const db: DynamoDbLocal = opts.dynamoEndpoint
+    ? { endpoint: opts.dynamoEndpoint, port: 0, pid: -1, stop: async () => {} }
+    : await startDynamoDbLocal({ dbPath, port: await freePort() });
   process.env.SHELLGATE_TABLE = table;
   process.env.DYNAMODB_ENDPOINT = db.endpoint;
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
