@@ -1,12 +1,18 @@
 import { parseArgs } from 'node:util';
-import { startLocalSystem } from '#lib/local/system.ts';
 
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: process.env.PORT ?? '8080' },
     'in-memory': { type: 'boolean', default: false },
+    /** One JSON log line per request, as in Lambda. */
+    verbose: { type: 'boolean', default: false },
   },
 });
+
+// The handlers' logger and metrics read these when they load.
+process.env.POWERTOOLS_LOG_LEVEL ??= values.verbose ? 'INFO' : 'WARN';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+const { startLocalSystem } = await import('#lib/local/system.ts');
 
 const system = await startLocalSystem({
   port: Number(values.port),

@@ -75,8 +75,6 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
     : await startDynamoDbLocal({ dbPath, port: await freePort() });
   process.env.SHELLGATE_TABLE = table;
   process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
   const admin = new DynamoDBClient({
     endpoint: db.endpoint,
