@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import { Kind, keys } from '#lib/domain/keys.ts';
+import type { Condition, SandboxData, SSHSessionData } from '#lib/domain/types.ts';
+import { Aborted, NotFound } from '#lib/errors.ts';
+import { MAX_ATTEMPTS } from '#lib/store/backoff.ts';
+import type { Store } from '#lib/store/store.ts';
+import type { StoredObject } from '#lib/store/types.ts';
+import { forEachConcurrently } from './concurrency.ts';
+
+/** @default how long a sandbox may stay PROVISIONING before the reconciler marks it ERROR */
+export const DEFAULT_PROVISION_TIMEOUT_MS = 10 * 60 * 1000;
+const PAGE_SIZE = 100;
+const CONCURRENCY = 8;
+
+export interface ReconcileOptions {
+  /** @default 600 000 (10 minutes) */
+  provisionTimeoutMs?: number;
+  /** The clock, in epoch milliseconds. @default Date.now */
+  now?: () => number;
+  /** Stops between objects; what is done stays done. */
+  signal?: AbortSignal;
+}
+
+export interface ReconcileResult {
+  /** Sandboxes this reconciler moved from PROVISIONING to ERROR. */
+  provisionTimeouts: number;
+  /** Expired or revoked SSH sessions this reconciler removed. */
+  sessionsRemoved: number;
+  /** Objects left for the next run: they kept changing under every attempt. */
+  conflicts: number;
+}
+
+/**
+ * One reconciliation: times out sandboxes stuck in PROVISIONING and removes expired or revoked
+ * SSH sessions, each with the same CAS writes as the API. Every decision is taken again on the
+ * object as it is when the write is conditioned, so any number of reconcilers running at once
+ * produce the outcome of one: each transition is written exactly once, by whoever gets there
+ * first, and a concurrent status report is never overwritten.
+ */
+export async function reconcile(
+  store: Store,
+  options: ReconcileOptions = {},
+): Promise<ReconcileResult> {
+  const result: ReconcileResult = { provisionTimeouts: 0, sessionsRemoved: 0, conflicts: 0 };
+  const settings = {
+    timeoutMs: options.provisionTimeoutMs ?? DEFAULT_PROVISION_TIMEOUT_MS,
+    now: options.now ?? Date.now,
+  };
+  await forEachPage<SandboxData>(store, Kind.Sandbox, options.signal, async (sandbox) => {
+    if (!isStuck(sandbox, settings)) return;
+    const outcome = await timeOutSandbox(store, sandbox, settings);
+    if (outcome === 'changed') result.provisionTimeouts++;
+    if (outcome === 'conflict') result.conflicts++;
+  });
+  await forEachPage<SSHSessionData>(store, Kind.SSHSession, options.signal, async (session) => {
+    if (!isDisposable(session, settings.now())) return;
+    const outcome = await removeSession(store, session, settings.now);
+    if (outcome === 'changed') result.sessionsRemoved++;
+    if (outcome === 'conflict') result.conflicts++;
+  });
+  return result;
+}
+
+type Outcome = 'changed' | 'unchanged' | 'conflict';
+
+interface Settings {
+  timeoutMs: number;
+  now: () => number;
+}
+
+/** Lists one kind from the `byKind` index page by page (an index read may lag; writes re-check). */
+async function forEachPage<D>(
+  store: Store,
+  kind: string,
+  signal: AbortSignal | undefined,
+  visit: (object: StoredObject<D>) => Promise<void>,
+): Promise<void> {
+  let pageToken: string | undefined;
+  do {
+    if (signal?.aborted) return;
+    const page = await store.list<D>(kind, { pageSize: PAGE_SIZE, pageToken });
+    await forEachConcurrently(page.items, CONCURRENCY, async (object) => {
+      if (!signal?.aborted) await visit(object);
+    });
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+}
+
+function isStuck(sandbox: StoredObject<SandboxData>, settings: Settings): boolean {
+  return (
+    sandbox.data.phase === 'PROVISIONING' &&
+    settings.now() - Date.parse(sandbox.createdAt) >= settings.timeoutMs
+  );
+}
+
+/** Replaces the condition of the same type, keeping the others in their order. */
+function withCondition(conditions: Condition[], condition: Condition): Condition[] {
+  const index = conditions.findIndex((c) => c.type === condition.type);
+  if (index < 0) return [...conditions, condition];
+  return conditions.map((c, i) => (i === index ? condition : c));
+}
+
+async function timeOutSandbox(
+  store: Store,
+  listed: StoredObject<SandboxData>,
+  settings: Settings,
+): Promise<Outcome> {
+  try {
+    const res = await store.update<SandboxData>(
+      listed.key,
+      { kind: Kind.Sandbox, name: listed.name },
+      {
+        // Runs on the strongly consistent read, and again after every conflict.
+        apply: (current) => {
+          if (!isStuck(current, settings)) return undefined;
+          const seconds = Math.round(settings.timeoutMs / 1000);
+          return {
+            ...current.data,
+            phase: 'ERROR',
+            conditions: withCondition(current.data.conditions ?? [], {
+              type: 'Ready',
+              status: 'False',
+              reason: 'ProvisionTimeout',
+              message: `The sandbox did not become ready within ${seconds} seconds.`,
+              lastTransitionTime: new Date(settings.now()).toISOString(),
+            }),
+          };
+        },
+      },
+      { requestId: randomUUID() },
+    );
+    return res.changed ? 'changed' : 'unchanged';
+  } catch (err) {
+    if (err instanceof NotFound) return 'unchanged';
+    if (err instanceof Aborted) return 'conflict';
+    throw err;
+  }
+}
+
+function isDisposable(session: StoredObject<SSHSessionData>, now: number): boolean {
+  const { revoked, expiresAt } = session.data;
+  return revoked === true || (expiresAt != null && Date.parse(expiresAt) <= now);
+}
+
+/** The session's pointer record was already gone; the session is removed on its own. */
+class PointerMissing extends Error {}
+
+/**
+ * Deletes the session conditioned on the version it was decided on, together with its pointer
+ * record, in one transaction. A conflict re-reads the session and decides again.
+ */
+async function removeSession(
+  store: Store,
+  listed: StoredObject<SSHSessionData>,
+  now: () => number,
+): Promise<Outcome> {
+  const id = listed.key.sk.slice('ssh#'.length);
+  const subject = { kind: Kind.SSHSession, name: listed.name };
+  let session: StoredObject<SSHSessionData> | undefined = listed;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    if (!session || !isDisposable(session, now())) return 'unchanged';
+    try {
+      await store.transact(
+        [
+          { type: 'delete', subject, base: session },
+          {
+            type: 'record',
+            key: keys.sshSessionPointer(id),
+            remove: true,
+            condition: { expression: 'attribute_exists(#pk)', names: { '#pk': 'pk' } },
+            failure: () => new PointerMissing(),
+          },
+        ],
+        { requestId: randomUUID() },
+      );
+      return 'changed';
+    } catch (err) {
+      if (err instanceof NotFound) return 'unchanged';
+      if (err instanceof PointerMissing) return removeSessionAlone(store, session);
+      if (!(err instanceof Aborted)) throw err;
+      session = await store.get<SSHSessionData>(listed.key);
+    }
+  }
+  return 'conflict';
+}
+
+async function removeSessionAlone(
+  store: Store,
+  session: StoredObject<SSHSessionData>,
+): Promise<Outcome> {
+  try {
+    await store.delete(
+      session.key,
+      { kind: Kind.SSHSession, name: session.name },
+      { requestId: randomUUID(), expectedResourceVersion: session.resourceVersion },
+    );
+    return 'changed';
+  } catch (err) {
+    if (err instanceof NotFound) return 'unchanged';
+    if (err instanceof Aborted) return 'conflict';
+    throw err;
+  }
+}
