@@ -16,7 +16,9 @@ const statuses = (rs: ApiResponse[]) => rs.map((r) => r.status).sort();
 
 async function rawItem(key: { pk: string; sk: string }) {
   return (
-    await store.client.send(new GetCommand({ TableName: store.tableName, Key: key, ConsistentRead: true }))
+    await store.client.send(
+      new GetCommand({ TableName: store.tableName, Key: key, ConsistentRead: true }),
+    )
   ).Item;
 }
 
@@ -31,14 +33,18 @@ async function provider(name = unique('p')) {
 async function readySandbox() {
   const name = unique('s');
   expect((await call('POST', '/v1/sandboxes', { body: { name, spec: {} } })).status).toBe(201);
-  expect((await call('PUT', `/v1/sandboxes/${name}/status`, { body: { phase: 'READY' } })).status).toBe(200);
+  expect(
+    (await call('PUT', `/v1/sandboxes/${name}/status`, { body: { phase: 'READY' } })).status,
+  ).toBe(200);
   return name;
 }
 
 describe('the twelve concurrency scenarios', () => {
   it('1: two creates of one sandbox name → one 201, one 409 ALREADY_EXISTS; the winner id is stored', async () => {
     const name = unique('s');
-    const rs = await Promise.all([0, 1].map(() => call('POST', '/v1/sandboxes', { body: { name, spec: {} } })));
+    const rs = await Promise.all(
+      [0, 1].map(() => call('POST', '/v1/sandboxes', { body: { name, spec: {} } })),
+    );
     expect(statuses(rs)).toEqual([201, 409]);
     const winner = rs.find((r) => r.status === 201)!;
     expect(rs.find((r) => r.status === 409)!.body.code).toBe('ALREADY_EXISTS');
@@ -49,7 +55,9 @@ describe('the twelve concurrency scenarios', () => {
     const name = unique('p');
     const rs = await Promise.all(
       [0, 1].map((i) =>
-        call('POST', '/v1/providers', { body: { name, type: 'openai', credentials: { K: `secret-race-${i}` } } }),
+        call('POST', '/v1/providers', {
+          body: { name, type: 'openai', credentials: { K: `secret-race-${i}` } },
+        }),
       ),
     );
     expect(statuses(rs)).toEqual([201, 409]);
@@ -62,7 +70,9 @@ describe('the twelve concurrency scenarios', () => {
     const name = p.metadata.name;
     const rs = await Promise.all(
       ['a', 'b', 'c'].map((k) =>
-        call('PATCH', `/v1/providers/${name}`, { body: { config: { [k]: '1' }, expectedResourceVersion: 1 } }),
+        call('PATCH', `/v1/providers/${name}`, {
+          body: { config: { [k]: '1' }, expectedResourceVersion: 1 },
+        }),
       ),
     );
     expect(statuses(rs)).toEqual([200, 409, 409]);
@@ -77,7 +87,9 @@ describe('the twelve concurrency scenarios', () => {
     const s = unique('s');
     await call('POST', '/v1/sandboxes', { body: { name: s, spec: {} } });
     const rs = await Promise.all(
-      ps.map((p) => call('PUT', `/v1/sandboxes/${s}/providers/${p.metadata.name}?expectedResourceVersion=1`)),
+      ps.map((p) =>
+        call('PUT', `/v1/sandboxes/${s}/providers/${p.metadata.name}?expectedResourceVersion=1`),
+      ),
     );
     expect(statuses(rs)).toEqual([200, 409, 409]);
     const got = await call('GET', `/v1/sandboxes/${s}`);
@@ -90,7 +102,9 @@ describe('the twelve concurrency scenarios', () => {
     await call('POST', '/v1/sandboxes', { body: { name: s, spec: {} } });
     const rs = await Promise.all(
       [1, 2, 3].map((i) =>
-        call('PUT', `/v1/sandboxes/${s}/config/policy`, { body: { policy: { i }, expectedResourceVersion: 1 } }),
+        call('PUT', `/v1/sandboxes/${s}/config/policy`, {
+          body: { policy: { i }, expectedResourceVersion: 1 },
+        }),
       ),
     );
     expect(statuses(rs)).toEqual([200, 409, 409]);
@@ -106,7 +120,9 @@ describe('the twelve concurrency scenarios', () => {
     await call('POST', '/v1/sandboxes', { body: { name: s, spec: {} } });
     const read = await call('GET', `/v1/sandboxes/${s}/config`);
     const version = read.body.settingsResourceVersion;
-    const other = await call('PUT', `/v1/sandboxes/${s}/config/settings/other`, { body: { value: 'kept' } });
+    const other = await call('PUT', `/v1/sandboxes/${s}/config/settings/other`, {
+      body: { value: 'kept' },
+    });
     expect(other.status).toBe(200);
     const stale = await call('PUT', `/v1/sandboxes/${s}/config/settings/mine`, {
       body: { value: 'lost?', expectedResourceVersion: version },
@@ -119,7 +135,9 @@ describe('the twelve concurrency scenarios', () => {
 
   it('7: two concurrent SSH session creates → both succeed with distinct tokens', async () => {
     const s = await readySandbox();
-    const rs = await Promise.all([0, 1].map(() => call('POST', `/v1/sandboxes/${s}/ssh-sessions`, { body: {} })));
+    const rs = await Promise.all(
+      [0, 1].map(() => call('POST', `/v1/sandboxes/${s}/ssh-sessions`, { body: {} })),
+    );
     expect(statuses(rs)).toEqual([201, 201]);
     expect(rs[0]!.body.token).not.toBe(rs[1]!.body.token);
     expect((await call('GET', `/v1/sandboxes/${s}/ssh-sessions`)).body.items).toHaveLength(2);
@@ -139,7 +157,9 @@ describe('the twelve concurrency scenarios', () => {
   it('9: two concurrent first exposes → one endpoint', async () => {
     const s = await readySandbox();
     const rs = await Promise.all(
-      [3000, 3001].map((port) => call('PUT', `/v1/sandboxes/${s}/services/web`, { body: { targetPort: port } })),
+      [3000, 3001].map((port) =>
+        call('PUT', `/v1/sandboxes/${s}/services/web`, { body: { targetPort: port } }),
+      ),
     );
     expect(statuses(rs)).toEqual([200, 201]);
     const list = await call('GET', `/v1/services?sandbox=${s}`);
@@ -151,7 +171,9 @@ describe('the twelve concurrency scenarios', () => {
     const s = await readySandbox();
     await call('PUT', `/v1/sandboxes/${s}/services/web`, { body: { targetPort: 1000 } });
     const rs = await Promise.all(
-      [2000, 3000].map((port) => call('PUT', `/v1/sandboxes/${s}/services/web`, { body: { targetPort: port } })),
+      [2000, 3000].map((port) =>
+        call('PUT', `/v1/sandboxes/${s}/services/web`, { body: { targetPort: port } }),
+      ),
     );
     for (const r of rs) expect(r.status).toBe(200);
     const got = await call('GET', `/v1/sandboxes/${s}/services/web`);
@@ -162,7 +184,9 @@ describe('the twelve concurrency scenarios', () => {
   it('11: two concurrent inference route creates → one route at version 1', async () => {
     const name = unique('r');
     const rs = await Promise.all(
-      [0, 1].map(() => call('PUT', `/v1/inference/routes/${name}`, { body: { providerName: 'p', modelId: 'm' } })),
+      [0, 1].map(() =>
+        call('PUT', `/v1/inference/routes/${name}`, { body: { providerName: 'p', modelId: 'm' } }),
+      ),
     );
     expect(statuses(rs)).toEqual([200, 201]);
     // The same body twice: the second upsert changes nothing and keeps version 1.
@@ -172,9 +196,13 @@ describe('the twelve concurrency scenarios', () => {
 
   it('12: two concurrent route updates → version 2 or 3, the final model one of the new values', async () => {
     const name = unique('r');
-    await call('PUT', `/v1/inference/routes/${name}`, { body: { providerName: 'p', modelId: 'm0' } });
+    await call('PUT', `/v1/inference/routes/${name}`, {
+      body: { providerName: 'p', modelId: 'm0' },
+    });
     const rs = await Promise.all(
-      ['m1', 'm2'].map((m) => call('PUT', `/v1/inference/routes/${name}`, { body: { providerName: 'p', modelId: m } })),
+      ['m1', 'm2'].map((m) =>
+        call('PUT', `/v1/inference/routes/${name}`, { body: { providerName: 'p', modelId: m } }),
+      ),
     );
     for (const r of rs) expect(r.status).toBe(200);
     const got = await call('GET', `/v1/inference/routes/${name}`);
