@@ -278,13 +278,16 @@ export async function transactWrite(
     throw new Error(`unknown transaction op ${(op as { type: string }).type}`);
   });
 
+  // The token covers the content too: a different transaction under the same request id (a
+  // fallback, a re-read) must not be mistaken for a retry of the first.
+  const fingerprint = createHash('sha256').update(JSON.stringify(items)).digest('base64url');
   for (let attempt = 1; ; attempt++) {
     try {
       await store.client.send(
         new TransactWriteCommand({
           TransactItems: items,
           ClientRequestToken: createHash('sha256')
-            .update(`${opts.requestId}:${attempt}`)
+            .update(`${opts.requestId}:${attempt}:${fingerprint}`)
             .digest('base64url')
             .slice(0, 36),
         }),
@@ -300,8 +303,19 @@ export async function transactWrite(
       const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
       const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
       if (failed >= 0) {
-        const raw = reasons[failed]?.Item;
-        const old = raw ? unmarshall(raw as Parameters<typeof unmarshall>[0]) : undefined;
+        const olds = reasons.map((r) =>
+          r.Item ? unmarshall(r.Item as Parameters<typeof unmarshall>[0]) : undefined,
+        );
+        const old = olds[failed];
+        // This request's transaction already committed (a retry after its response was
+        // lost, past the token's reach): the failing item carries its receipt at the version
+        // the transaction wrote. Transactions are atomic, so all of it took effect.
+        if (alreadyApplied(ops[failed]!, old, opts.requestId)) {
+          return {
+            objects: objects.map((o, i) => (olds[i] && isLive(olds[i]) ? toObject(olds[i]) : o)),
+            attempts: attempt,
+          };
+        }
         throw explain(ops[failed]!, old);
       }
       const codes = reasons.map((r) => r.Code ?? 'None');
@@ -315,6 +329,14 @@ export async function transactWrite(
       await backoff(attempt);
     }
   }
+}
+
+function alreadyApplied(op: TransactOp, old: Item | undefined, requestId: string): boolean {
+  if (!old || old[A.receipt] !== requestId) return false;
+  if (op.type === 'create') return isLive(old) && versionOf(old) === 1;
+  if (op.type === 'update') return isLive(old) && versionOf(old) === op.base.resourceVersion + 1;
+  if (op.type === 'delete') return old[A.tombstone] === true;
+  return false;
 }
 
 function explain(op: TransactOp, old: Item | undefined): Error {
