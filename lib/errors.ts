@@ -119,8 +119,12 @@ export class ResourceExhausted extends ShellgateError {
 
 export class Unavailable extends ShellgateError {
   readonly retryAfterSeconds: number;
-  constructor(retryAfterSeconds = 1, options?: ErrorOptions) {
-    super('UNAVAILABLE', 'The service is temporarily unavailable; retry later.', options);
+  constructor(
+    retryAfterSeconds = 1,
+    options?: ErrorOptions,
+    message = 'The service is temporarily unavailable; retry later.',
+  ) {
+    super('UNAVAILABLE', message, options);
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }

@@ -8,10 +8,11 @@ import { type FieldViolation, InvalidArgument, NotFound, ShellgateError } from '
 import type { Store } from '#lib/store/store.ts';
 import { authorize, type Claims, principalOf } from './auth.ts';
 import {
-  findReplay,
+  claim,
+  complete,
   type IdempotencyScope,
   idempotencyScope,
-  remember,
+  release,
   type StoredResponse,
 } from './idempotency.ts';
 import { logger, recordMetrics } from './observability.ts';
@@ -172,11 +173,17 @@ export async function handleHttp(
         expectedId: p.expectedId,
         stats,
       };
-      const reply = await r.run(ctx, input);
+      let reply: Awaited<ReturnType<Route['run']>>;
+      try {
+        reply = await r.run(ctx, input);
+      } catch (err) {
+        if (scope) await release(st, scope).catch(() => {});
+        throw err;
+      }
       const status = reply.status ?? r.status;
       const etag = reply.etag ? `"${reply.etag.id}:${reply.etag.resourceVersion}"` : undefined;
       if (scope) {
-        await remember(st, scope, {
+        await complete(st, scope, {
           statusCode: status,
           body: JSON.stringify(withoutSecrets(r, reply.body)),
           ...(etag ? { etag } : {}),
@@ -197,7 +204,7 @@ export async function handleHttp(
           body: event.body ?? '',
         },
       );
-      const replay = await findReplay(store, scope);
+      const replay = await claim(store, scope);
       if (replay) replayed = true;
       response = replay ? replayResponse(replay) : await run(route, input, pre, store, scope);
     } else {

@@ -1,9 +1,11 @@
-import { createHash } from 'node:crypto';
-import { IdempotencyMismatch, InvalidArgument } from '#lib/errors.ts';
+import { createHash, randomUUID } from 'node:crypto';
+import { IdempotencyMismatch, InvalidArgument, Unavailable } from '#lib/errors.ts';
 import type { Store } from '#lib/store/store.ts';
 
 /** How long a replayable response is kept. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+/** How long a claim blocks a concurrent request with the same key before it may take over. */
+export const CLAIM_LEASE_MS = 30_000;
 
 const KEY_SYNTAX = /^[\x21-\x7e]{1,255}$/;
 
@@ -18,6 +20,8 @@ export interface IdempotencyScope {
   requestId: string;
   recordKey: { pk: string; sk: string };
   fingerprint: string;
+  /** This request's claim on the key. */
+  owner: string;
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url');
@@ -38,31 +42,61 @@ export function idempotencyScope(
     requestId: `idem:${id}`,
     recordKey: { pk: `idem#${id}`, sk: '@' },
     fingerprint: sha256(`${request.routeKey}\n${request.path}\n${request.query}\n${request.body}`),
+    owner: randomUUID(),
   };
 }
 
-/** The stored response of an earlier request with the same key, or undefined. */
-export async function findReplay(
+/**
+ * Claims the key before the request runs, so two requests with one key never run at once.
+ * Returns the stored response when an earlier request with this key already succeeded.
+ * The same key with another request → 422; while the first is still running → 503.
+ */
+export async function claim(
   store: Store,
   scope: IdempotencyScope,
 ): Promise<StoredResponse | undefined> {
-  const record = await store.getRecord(scope.recordKey);
-  if (!record || (typeof record.expires_at === 'number' && record.expires_at < Date.now() / 1000)) {
-    return undefined;
-  }
+  const now = Date.now();
+  const res = await store.claimRecord(scope.recordKey, {
+    fingerprint: scope.fingerprint,
+    state: 'running',
+    owner: scope.owner,
+    lease_until: now + CLAIM_LEASE_MS,
+    expires_at: Math.floor(now / 1000) + IDEMPOTENCY_TTL_SECONDS,
+  });
+  if (res.claimed) return undefined;
+  const record = res.existing;
   if (record.fingerprint !== scope.fingerprint) throw new IdempotencyMismatch();
-  return record.response as StoredResponse;
+  if (record.state === 'done') return record.response as StoredResponse;
+  // A request that died while holding the key: take its claim over once the lease ran out.
+  if (typeof record.lease_until === 'number' && record.lease_until < now) {
+    const taken = await store.updateRecordIf(
+      scope.recordKey,
+      { owner: scope.owner, lease_until: now + CLAIM_LEASE_MS },
+      { attribute: 'owner', expected: record.owner },
+    );
+    if (taken) return undefined;
+  }
+  throw new Unavailable(
+    1,
+    undefined,
+    'A request with this Idempotency-Key is still in progress; retry shortly.',
+  );
 }
 
 /** Keeps a successful response for replay (secrets already removed by the caller). */
-export async function remember(
+export async function complete(
   store: Store,
   scope: IdempotencyScope,
   response: StoredResponse,
 ): Promise<void> {
-  await store.putRecordIfAbsent(scope.recordKey, {
-    fingerprint: scope.fingerprint,
-    response,
-    expires_at: Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_SECONDS,
-  });
+  await store.updateRecordIf(
+    scope.recordKey,
+    { state: 'done', response },
+    { attribute: 'owner', expected: scope.owner },
+  );
+}
+
+/** Gives the key back after a failure, so that a retry runs the request again. */
+export async function release(store: Store, scope: IdempotencyScope): Promise<void> {
+  await store.deleteRecordIf(scope.recordKey, { attribute: 'owner', expected: scope.owner });
 }

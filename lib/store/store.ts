@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -503,6 +504,88 @@ export class Store {
       translateSdkError(err);
     }
     return out;
+  }
+
+  /**
+   * Writes a record if its key is free or its previous record expired; otherwise returns the
+   * record that is there (from the failed condition, no extra read).
+   */
+  async claimRecord(
+    key: ItemKey,
+    record: Item,
+  ): Promise<{ claimed: true } | { claimed: false; existing: Item }> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...record, ...key },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #exp < :now',
+          ExpressionAttributeNames: { '#pk': A.pk, '#exp': A.expiresAt },
+          ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { claimed: true };
+    } catch (err) {
+      if (!isConditionFailure(err)) translateSdkError(err);
+      const existing = oldItemOf(err);
+      // The SDK retried a claim whose response was lost: the record is ours.
+      if (!existing || existing.owner === record.owner) return { claimed: true };
+      return { claimed: false, existing };
+    }
+  }
+
+  /** Sets attributes of a record while `attribute = expected` holds; false when it does not. */
+  async updateRecordIf(
+    key: ItemKey,
+    set: Record<string, unknown>,
+    guard: { attribute: string; expected: unknown },
+  ): Promise<boolean> {
+    const names: Record<string, string> = { '#guard': guard.attribute };
+    const values: Record<string, unknown> = { ':guard': guard.expected };
+    const parts = Object.entries(set).map(([k, v], i) => {
+      names[`#s${i}`] = k;
+      values[`:s${i}`] = v;
+      return `#s${i} = :s${i}`;
+    });
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: `SET ${parts.join(', ')}`,
+          ConditionExpression: '#guard = :guard',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      translateSdkError(err);
+    }
+  }
+
+  /** Deletes a record while `attribute = expected` holds. */
+  async deleteRecordIf(
+    key: ItemKey,
+    guard: { attribute: string; expected: unknown },
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: key,
+          ConditionExpression: '#guard = :guard',
+          ExpressionAttributeNames: { '#guard': guard.attribute },
+          ExpressionAttributeValues: { ':guard': guard.expected },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      translateSdkError(err);
+    }
   }
 
   /** Writes a bookkeeping record if its key is free; false when one is already there. */
