@@ -349,6 +349,7 @@ export async function backfillResourceVersions(
       );
       emit(true);
       await inParallel(stampSegment);
+      emit(true);
       if (signal.aborted) return result('stopped');
       if (dryRun) return result('dry-run', tracker.totals.wouldStamp);
       progress = { ...progress, phase: 'verify', verify: newVerify(segments) };

@@ -75,7 +75,10 @@ export class ProgressDisplay {
   private lastAt = 0;
   private lastKey = '';
   private pending: { label: string; snapshot: ProgressSnapshot } | undefined;
+  /** Something is on the current terminal line. */
   private drawn = false;
+  /** The latest state has not been drawn yet. */
+  private dirty = false;
 
   constructor(out: ProgressOutput, options: { intervalMs?: number } = {}) {
     this.out = out;
@@ -83,8 +86,14 @@ export class ProgressDisplay {
   }
 
   update(label: string, snapshot: ProgressSnapshot): void {
-    this.pending = { label, snapshot };
     const key = `${label}:${snapshot.phase}`;
+    if (key !== this.lastKey && this.pending) {
+      // A new phase starts on its own line; the old one keeps its final state.
+      if (this.dirty) this.draw();
+      this.endLine();
+    }
+    this.pending = { label, snapshot };
+    this.dirty = true;
     const now = Date.now();
     if (key === this.lastKey && now - this.lastAt < this.intervalMs) return;
     this.lastKey = key;
@@ -94,10 +103,9 @@ export class ProgressDisplay {
 
   /** Draws the latest state and ends the line, so that what follows starts below it. */
   finish(): void {
-    if (this.pending) this.draw();
-    if (this.out.isTTY && this.drawn) this.out.write('\n');
+    if (this.dirty) this.draw();
+    this.endLine();
     this.pending = undefined;
-    this.drawn = false;
     this.lastKey = '';
   }
 
@@ -109,8 +117,14 @@ export class ProgressDisplay {
     if (this.out.isTTY && this.pending) this.draw();
   }
 
+  private endLine(): void {
+    if (this.out.isTTY && this.drawn) this.out.write('\n');
+    this.drawn = false;
+  }
+
   private draw(): void {
     if (!this.pending) return;
+    this.dirty = false;
     const { label, snapshot } = this.pending;
     if (this.out.isTTY) {
       this.out.write(`\r\x1b[2K${formatProgressBar(label, snapshot, this.out.columns ?? 100)}`);

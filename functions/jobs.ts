@@ -1,0 +1,68 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import { DEFAULT_SEGMENTS, DEFAULT_WRITE_RATE } from '#lib/jobs/backfill.ts';
+import { DEFAULT_PROVISION_TIMEOUT_MS, reconcile as reconcileOnce } from '#lib/jobs/reconciler.ts';
+import { createDocumentClient, Store } from '#lib/store/index.ts';
+import { runPendingMigrations } from '#migrations/runner.ts';
+
+/**
+ * Scheduled Lambda entry points. Environment: `SHELLGATE_TABLE` (required), `DYNAMODB_ENDPOINT`
+ * (local only), `SHELLGATE_MIGRATION_SEGMENTS`, `SHELLGATE_MIGRATION_RATE` (write units per
+ * second, 0 = no limit), `SHELLGATE_PROVISION_TIMEOUT_SECONDS`.
+ */
+const logger = new Logger({ serviceName: 'shellgate-jobs' });
+const client = createDocumentClient();
+const tableName = process.env.SHELLGATE_TABLE;
+const store = tableName ? new Store(client, tableName) : undefined;
+
+/** Time kept back before the Lambda deadline for the final checkpoint and lease release. */
+const MAX_SAFETY_MS = 10_000;
+
+function requireStore(): Store {
+  if (!store) throw new Error('SHELLGATE_TABLE is not set');
+  return store;
+}
+
+function numberFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number ≥ 0`);
+  return value;
+}
+
+type Invocation = Pick<Context, 'getRemainingTimeInMillis'>;
+
+/**
+ * Runs pending data migrations until done or shortly before the deadline, checkpointing as it
+ * goes; the next scheduled invocation resumes. A concurrent invocation finds the lease taken
+ * and returns at once.
+ */
+export async function migrate(_event: unknown, context: Invocation) {
+  const remaining = context.getRemainingTimeInMillis();
+  const budget = Math.max(0, remaining - Math.min(MAX_SAFETY_MS, remaining * 0.2));
+  const results = await runPendingMigrations(requireStore(), {
+    signal: AbortSignal.timeout(budget),
+    wait: false,
+    segments: numberFromEnv('SHELLGATE_MIGRATION_SEGMENTS', DEFAULT_SEGMENTS),
+    rate: numberFromEnv('SHELLGATE_MIGRATION_RATE', DEFAULT_WRITE_RATE),
+    onEvent: (event) => {
+      if (event.type === 'checkpoint-failed') {
+        logger.warn('checkpoint failed', { migration: event.id, error: event.error as Error });
+      }
+    },
+  });
+  for (const result of results) logger.info('migration', { ...result });
+  return { results };
+}
+
+/** Times out stuck sandboxes and removes expired or revoked SSH sessions. */
+export async function reconcile(_event: unknown, _context: Invocation) {
+  const result = await reconcileOnce(requireStore(), {
+    provisionTimeoutMs:
+      numberFromEnv('SHELLGATE_PROVISION_TIMEOUT_SECONDS', DEFAULT_PROVISION_TIMEOUT_MS / 1000) *
+      1000,
+  });
+  logger.info('reconciled', { ...result });
+  return result;
+}
