@@ -35,8 +35,10 @@ const number = new Intl.NumberFormat('en-US');
 
 /**
  * `shellgate migrate status|run [--dry-run] [--segments N] [--rate N]`, given parsed options and
- * a store on the table. Returns the exit code: 0 when every migration is done (or a dry run
- * finished), 1 when a run stopped or left work behind.
+ * a store on the table. `run` waits for another runner's lease, runs what is pending, and
+ * re-verifies what is already done (re-running it if legacy items came back). Returns the exit
+ * code: 0 when every migration is done (or a dry run finished), 1 when a run stopped or left
+ * work behind.
  */
 export async function migrateCommand(
   store: Store,
@@ -67,12 +69,17 @@ export async function migrateCommand(
       rate: options.rate,
       signal: io.signal ?? interrupt.signal,
       wait: true,
+      recheck: true,
       migrations: io.migrations,
       onProgress: (id, snapshot) => display.update(id, snapshot),
       onEvent: (event) => {
         if (event.type === 'waiting') {
           display.log(
             `${event.id}: waiting for ${event.lease.owner} (lease until ${event.lease.expiresAt})`,
+          );
+        } else if (event.type === 'reopened') {
+          display.log(
+            `${event.id}: was done, but ${number.format(event.remaining)} object items lack a version again; running it again`,
           );
         } else if (event.type === 'started' && event.resumed) {
           display.log(`${event.id}: resuming from its last checkpoint`);
@@ -100,7 +107,9 @@ export function formatRunResult(r: MigrationRunResult): string {
   const n = (k: string) => number.format(c[k] ?? 0);
   switch (r.status) {
     case 'already-done':
-      return `${r.id}: already done`;
+      return r.counts.verified === undefined
+        ? `${r.id}: already done`
+        : `${r.id}: already done — verify read ${n('verified')} items and found 0 unversioned object items`;
     case 'busy':
       return `${r.id}: another runner (${r.heldBy?.owner}) holds the lease until ${r.heldBy?.expiresAt}`;
     case 'dry-run':

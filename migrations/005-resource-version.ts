@@ -32,6 +32,19 @@ export const resourceVersionBackfill: Migration = {
       remaining: result.unversioned,
     };
   },
+  async verify(ctx) {
+    const result = await backfillResourceVersions(ctx.store, {
+      verifyOnly: true,
+      segments: ctx.segments,
+      signal: ctx.signal,
+      onProgress: ctx.onProgress,
+    });
+    return {
+      remaining: result.unversioned ?? 0,
+      counts: { ...result.counts },
+      stopped: result.outcome === 'stopped',
+    };
+  },
 };
 
 function countsOf(totals: StampCounts): Record<string, number> {

@@ -15,6 +15,7 @@ import {
   type MigrationRecord,
   type MigrationStatus,
   readMigration,
+  reopenMigration,
 } from './state.ts';
 import type { Migration, MigrationOutcome } from './types.ts';
 
@@ -34,6 +35,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** When another runner holds the lease: wait for it (true) or return `busy` (false). @default false */
   wait?: boolean;
+  /**
+   * Re-verify migrations that are already done (read-only); one whose verify finds work again
+   * is re-opened and run. What a person asks for with `migrate run`. @default false
+   */
+  recheck?: boolean;
   /** @default 60 000 */
   leaseMs?: number;
   /** How often progress is written (and the lease renewed). @default 1 000 */
@@ -47,6 +53,7 @@ export interface RunOptions {
 export type RunnerEvent =
   | { type: 'started'; id: string; owner: string; resumed: boolean }
   | { type: 'waiting'; id: string; lease: Lease }
+  | { type: 'reopened'; id: string; remaining: number }
   | { type: 'checkpoint-failed'; id: string; error: unknown }
   | { type: 'finished'; id: string; result: MigrationRunResult };
 
@@ -93,6 +100,10 @@ export async function runMigration(
   const owner = options.owner ?? defaultOwner();
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   await ensureMigrationRecord(store, id);
+  if (options.recheck && migration.verify) {
+    const checked = await recheck(store, migration, options);
+    if (checked) return finished(checked);
+  }
   const acquired = await acquire(store, id, owner, leaseMs, options);
   if ('status' in acquired) return finished(acquired);
 
@@ -163,6 +174,37 @@ export async function runMigration(
   });
 }
 
+/** Verifies a finished migration; re-opens it (and returns nothing) when work appeared. */
+async function recheck(
+  store: Store,
+  migration: Migration,
+  options: RunOptions,
+): Promise<MigrationRunResult | undefined> {
+  const record = await readMigration(store, migration.id);
+  if (record?.data.status !== 'done' || !migration.verify) return undefined;
+  const check = await migration.verify({
+    store,
+    progress: undefined,
+    checkpoint: () => {},
+    signal: options.signal ?? new AbortController().signal,
+    dryRun: false,
+    segments: options.segments,
+    rate: options.rate,
+    onProgress: options.onProgress && ((s) => options.onProgress?.(migration.id, s)),
+  });
+  const base = {
+    id: migration.id,
+    counts: check.counts,
+    totals: record.data.totals,
+    resumed: false,
+  };
+  if (check.stopped) return { ...base, status: 'stopped' };
+  if (check.remaining === 0) return { ...base, status: 'already-done', remaining: 0 };
+  await reopenMigration(store, migration.id, check.remaining);
+  options.onEvent?.({ type: 'reopened', id: migration.id, remaining: check.remaining });
+  return undefined;
+}
+
 type Acquired = { object: Awaited<ReturnType<typeof acquireLease>> } | MigrationRunResult;
 
 async function acquire(
@@ -191,21 +233,12 @@ async function acquire(
   }
 }
 
+/** Counts what a run would do, whatever the migration's status, and writes nothing. */
 async function dryRun(
   store: Store,
   migration: Migration,
   options: RunOptions,
 ): Promise<MigrationRunResult> {
-  const record = await readMigration(store, migration.id);
-  if (record?.data.status === 'done') {
-    return {
-      id: migration.id,
-      status: 'already-done',
-      counts: {},
-      totals: record.data.totals,
-      resumed: false,
-    };
-  }
   const outcome = await migration.run({
     store,
     progress: undefined,

@@ -126,3 +126,29 @@ export async function acquireLease(
   );
   return res.object;
 }
+
+/**
+ * Re-opens a finished migration whose verify found work again (e.g. legacy items restored from a
+ * backup): it becomes `pending` with fresh progress, as a CAS on the version read. A no-op when
+ * another runner re-opened it first.
+ */
+export async function reopenMigration(store: Store, id: string, remaining: number): Promise<void> {
+  await store.update<MigrationRecord>(
+    keys.migration(id),
+    subjectOf(id),
+    {
+      apply: (current) =>
+        current.data.status !== 'done'
+          ? undefined
+          : {
+              ...current.data,
+              status: 'pending',
+              progress: null,
+              finishedAt: null,
+              remaining,
+              lastError: null,
+            },
+    },
+    { requestId: randomUUID() },
+  );
+}

@@ -37,9 +37,23 @@ export interface MigrationOutcome {
   remaining?: number;
 }
 
+/** What a read-only check of a finished migration found. */
+export interface VerifyOutcome {
+  /** Work that has appeared since the migration finished (0: still done). */
+  remaining: number;
+  counts: Record<string, number>;
+  /** The signal aborted the check before it could tell. */
+  stopped: boolean;
+}
+
 /** A numbered data migration; ids sort in the order migrations must run (`005-…`). */
 export interface Migration {
   id: string;
   description: string;
   run(context: MigrationContext): Promise<MigrationOutcome>;
+  /**
+   * Checks, writing nothing, whether a finished migration still holds (e.g. legacy items may
+   * come back with a restored backup). Context `progress` is undefined and `checkpoint` a no-op.
+   */
+  verify?(context: MigrationContext): Promise<VerifyOutcome>;
 }

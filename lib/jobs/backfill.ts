@@ -71,6 +71,8 @@ export interface BackfillOptions {
   rate?: number;
   /** Count what would be stamped; write nothing and ignore `resumeFrom`. */
   dryRun?: boolean;
+  /** Only count the object items still without a version; write nothing, ignore `resumeFrom`. */
+  verifyOnly?: boolean;
   /** Stops the run cleanly: pages in progress are not checkpointed, so they are read again. */
   signal?: AbortSignal;
   /** Items read per scan request. @default 250 */
@@ -91,7 +93,10 @@ export type BackfillOutcome =
   | 'done'
   /** The signal aborted the run; resume from `progress`. */
   | 'stopped'
-  /** Legacy items kept appearing (an old writer is still running); run again later. */
+  /**
+   * Legacy items kept appearing (an old writer is still running): run again later. With
+   * `verifyOnly`: the verify found object items without a version.
+   */
   | 'incomplete'
   | 'dry-run';
 
@@ -185,12 +190,15 @@ export async function backfillResourceVersions(
 ): Promise<BackfillResult> {
   const kinds = options.objectKinds ?? OBJECT_KINDS;
   const dryRun = options.dryRun ?? false;
+  const verifyOnly = options.verifyOnly ?? false;
+  const readOnly = dryRun || verifyOnly;
   let progress = structuredClone(
-    !dryRun && options.resumeFrom
+    !readOnly && options.resumeFrom
       ? options.resumeFrom
       : newBackfillProgress(options.segments ?? DEFAULT_SEGMENTS),
   );
   const segments = progress.segments;
+  if (verifyOnly) progress = { ...progress, phase: 'verify', verify: newVerify(segments) };
   const limiter = new RateLimiter(options.rate ?? DEFAULT_WRITE_RATE);
   const tracker = new ProgressTracker({
     segments,
@@ -212,7 +220,7 @@ export async function backfillResourceVersions(
     options.onProgress(tracker.snapshot());
   };
   const checkpoint = () => {
-    if (!dryRun) options.onCheckpoint?.(structuredClone(progress));
+    if (!readOnly) options.onCheckpoint?.(structuredClone(progress));
   };
 
   /** Retries throttling and outages with a backoff that pauses every segment. */
@@ -333,7 +341,7 @@ export async function backfillResourceVersions(
     return {
       outcome,
       counts,
-      totals: dryRun ? counts : totalsOf(progress),
+      totals: readOnly ? counts : totalsOf(progress),
       unversioned,
       progress: structuredClone(progress),
     };
@@ -366,6 +374,7 @@ export async function backfillResourceVersions(
     if (signal.aborted) return result('stopped');
     const unversioned = progress.verify.reduce((n, s) => n + s.unversioned, 0);
     if (unversioned === 0) return result('done', 0);
+    if (verifyOnly) return result('incomplete', unversioned);
     // Legacy items appeared behind the scan (an old writer still running): another pass.
     const next = newBackfillProgress(segments);
     progress = { ...next, pass: progress.pass + 1, earlier: totalsOf(progress) };

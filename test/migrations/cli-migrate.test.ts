@@ -38,6 +38,14 @@ describe('shellgate migrate', () => {
 
     const status = output(false);
     expect(await migrateCommand(store, { action: 'status' }, { stdout: status, stderr })).toBe(0);
+    // A second run re-verifies, with a bar, and writes nothing.
+    const again = output(false);
+    const verifyBar = output(true);
+    expect(
+      await migrateCommand(store, { action: 'run' }, { stdout: again, stderr: verifyBar }),
+    ).toBe(0);
+    expect(verifyBar.text).toContain('005-resource-version verify [');
+    expect(again.text).toContain('005-resource-version: already done — verify read 321 items');
     const [header, row] = status.text.trim().split('\n');
     expect(header).toMatch(
       /^MIGRATION\s+STATUS\s+SCANNED\s+STAMPED\s+SKIPPED\s+REMAINING\s+LEASE$/,

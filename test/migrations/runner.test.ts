@@ -77,6 +77,41 @@ describe('migration runner', () => {
     expect((await record(store))?.resourceVersion).toBe(stored?.resourceVersion);
   });
 
+  it('recheck verifies a finished migration read-only, and re-opens it when legacy items came back', async () => {
+    // arrange
+    const store = await createTestStore();
+    await seedLegacyItems(store, { legacy: 100 });
+    await runPendingMigrations(store, { rate: 0 });
+    const finished = await record(store);
+
+    // act: a recheck with nothing to do writes nothing
+    const [clean] = await runPendingMigrations(store, { rate: 0, recheck: true });
+
+    // assert
+    expect(clean).toMatchObject({ status: 'already-done', remaining: 0 });
+    expect(clean?.counts.verified).toBeGreaterThanOrEqual(100);
+    expect((await record(store))?.resourceVersion).toBe(finished?.resourceVersion);
+
+    // act: legacy items are restored from an old backup
+    const restored = await seedLegacyItems(store, { legacy: 40, prefix: 'restored' });
+    const events: string[] = [];
+    const [again] = await runPendingMigrations(store, {
+      rate: 0,
+      recheck: true,
+      onEvent: (e) => events.push(e.type),
+    });
+
+    // assert
+    expect(events).toContain('reopened');
+    expect(again).toMatchObject({ status: 'done', remaining: 0 });
+    expect(again?.counts.stamped).toBe(40);
+    await expectAllStamped(store, restored.legacy);
+    expect((await record(store))?.data).toMatchObject({ status: 'done', runs: 2, lease: null });
+    // Without recheck (the schedule, npm start) a finished migration is not even read twice.
+    const [scheduled] = await runPendingMigrations(store, { rate: 0 });
+    expect(scheduled).toMatchObject({ status: 'already-done', counts: {} });
+  });
+
   it('a dry run counts what it would stamp and writes nothing, not even its record', async () => {
     const store = await createTestStore();
     await seedLegacyItems(store, { legacy: 120, versioned: 30 });
