@@ -2,11 +2,11 @@ import type { ProgressSnapshot } from './progress.ts';
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
-/** How far the current phase is, 0–1: by items against the table's count, else by segments. */
+/** How far the current phase is, 0–1: by items processed against the table's count, else by segments. */
 export function fractionDone(s: ProgressSnapshot): number {
   if (s.segmentsDone >= s.segments) return 1;
   if (s.estimatedTotal && s.estimatedTotal > 0) {
-    return Math.min(0.99, s.phaseScanned / s.estimatedTotal);
+    return Math.min(0.99, s.phaseProcessed / s.estimatedTotal);
   }
   return s.segmentsDone / s.segments;
 }
@@ -27,12 +27,14 @@ function stats(s: ProgressSnapshot): string[] {
   const parts = [`scanned ${scanned}`];
   if (s.phase === 'verify') {
     parts.push(`unversioned ${number.format(s.unversioned ?? 0)}`);
-  } else if (s.dryRun) {
-    parts.push(`would stamp ${number.format(s.counts.wouldStamp)}`);
   } else {
-    parts.push(`stamped ${number.format(s.counts.stamped)}`);
+    parts.push(
+      s.dryRun
+        ? `would stamp ${number.format(s.counts.wouldStamp)}`
+        : `stamped ${number.format(s.counts.stamped)}`,
+      `skipped ${number.format(s.counts.skipped)}`,
+    );
   }
-  parts.push(`skipped ${number.format(s.counts.skipped)}`);
   if (s.counts.conflicts) parts.push(`conflicts ${number.format(s.counts.conflicts)}`);
   if (s.counts.throttled) parts.push(`throttled ${number.format(s.counts.throttled)}`);
   parts.push(`${number.format(s.itemsPerSecond)} items/s`, `ETA ${formatDuration(s.etaSeconds)}`);
@@ -127,7 +129,7 @@ export class ProgressDisplay {
     this.dirty = false;
     const { label, snapshot } = this.pending;
     if (this.out.isTTY) {
-      this.out.write(`\r\x1b[2K${formatProgressBar(label, snapshot, this.out.columns ?? 100)}`);
+      this.out.write(`\r\x1b[2K${formatProgressBar(label, snapshot, this.out.columns || 100)}`);
       this.drawn = true;
     } else {
       this.out.write(`${formatProgressLine(label, snapshot)}\n`);

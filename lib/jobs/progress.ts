@@ -46,8 +46,13 @@ export interface ProgressSnapshot {
   dryRun: boolean;
   /** What this run did so far (all phases). */
   counts: BackfillCounts;
-  /** Items the current phase has scanned, earlier runs' checkpoints included. */
+  /** Items the current phase has read, earlier runs' checkpoints included. */
   phaseScanned: number;
+  /**
+   * Items the current phase is finished with (read and, if they needed it, stamped), earlier
+   * runs' checkpoints included: what the percentage and the ETA go by.
+   */
+  phaseProcessed: number;
   /** The table's approximate item count: what a phase scans in all. */
   estimatedTotal?: number;
   segments: number;
@@ -55,7 +60,7 @@ export interface ProgressSnapshot {
   /** Verify phase: object items found without a version so far. */
   unversioned?: number;
   elapsedMs: number;
-  /** Items scanned per second, over the last few seconds. */
+  /** Items processed per second, over the last few seconds. */
   itemsPerSecond: number;
   /** Absent until there is a rate and a total to estimate from. */
   etaSeconds?: number;
@@ -76,42 +81,51 @@ export class ProgressTracker {
   private counts = emptyCounts();
   private phase: JobPhase = 'backfill';
   private phaseScanned = 0;
+  private phaseProcessed = 0;
+  private processed = 0;
   private segmentsDone = 0;
   private unversioned: number | undefined;
   private readonly startedAt: number;
-  /** Items read (both phases) at recent moments, for the rate. */
-  private samples: Array<{ at: number; read: number }> = [];
+  /** Items processed (both phases) at recent moments, for the rate. */
+  private samples: Array<{ at: number; processed: number }> = [];
   private readonly settings: ProgressSettings;
 
   constructor(settings: ProgressSettings) {
     this.settings = settings;
     this.startedAt = this.now();
-    this.samples.push({ at: this.startedAt, read: 0 });
+    this.samples.push({ at: this.startedAt, processed: 0 });
   }
 
   private now(): number {
     return (this.settings.now ?? Date.now)();
   }
 
-  startPhase(phase: JobPhase, alreadyScanned: number, segmentsDone: number): void {
+  /** `alreadyDone`: items that checkpoints of earlier runs show as read and processed. */
+  startPhase(phase: JobPhase, alreadyDone: number, segmentsDone: number): void {
     this.phase = phase;
-    this.phaseScanned = alreadyScanned;
+    this.phaseScanned = alreadyDone;
+    this.phaseProcessed = alreadyDone;
     this.segmentsDone = segmentsDone;
     this.unversioned = phase === 'verify' ? 0 : undefined;
-    this.samples = [{ at: this.now(), read: this.read }];
-  }
-
-  private get read(): number {
-    return this.counts.scanned + this.counts.verified;
+    this.samples = [{ at: this.now(), processed: this.processed }];
   }
 
   add(delta: Partial<BackfillCounts>): void {
     this.counts = addCounts(this.counts, delta);
-    const read = (delta.scanned ?? 0) + (delta.verified ?? 0);
-    this.phaseScanned += read;
-    if (read) {
+    this.phaseScanned += (delta.scanned ?? 0) + (delta.verified ?? 0);
+    // An item is processed once its fate is known: filtered, left alone, stamped or counted.
+    const processed =
+      (delta.skipped ?? 0) +
+      (delta.ignored ?? 0) +
+      (delta.stamped ?? 0) +
+      (delta.conflicts ?? 0) +
+      (delta.wouldStamp ?? 0) +
+      (delta.verified ?? 0);
+    this.phaseProcessed += processed;
+    this.processed += processed;
+    if (processed) {
       const at = this.now();
-      this.samples.push({ at, read: this.read });
+      this.samples.push({ at, processed: this.processed });
       while (this.samples.length > 2 && at - (this.samples[1]?.at ?? at) > WINDOW_MS) {
         this.samples.shift();
       }
@@ -132,20 +146,21 @@ export class ProgressTracker {
 
   snapshot(): ProgressSnapshot {
     const now = this.now();
-    const first = this.samples[0] ?? { at: this.startedAt, read: 0 };
+    const first = this.samples[0] ?? { at: this.startedAt, processed: 0 };
     const seconds = (now - first.at) / 1000;
-    const itemsPerSecond = seconds > 0 ? (this.read - first.read) / seconds : 0;
+    const itemsPerSecond = seconds > 0 ? (this.processed - first.processed) / seconds : 0;
     const total = this.settings.estimatedTotal;
     let etaSeconds: number | undefined;
     if (this.segmentsDone >= this.settings.segments) etaSeconds = 0;
     else if (total !== undefined && itemsPerSecond > 0) {
-      etaSeconds = Math.max(0, total - this.phaseScanned) / itemsPerSecond;
+      etaSeconds = Math.max(0, total - this.phaseProcessed) / itemsPerSecond;
     }
     return {
       phase: this.phase,
       dryRun: this.settings.dryRun,
       counts: { ...this.counts },
       phaseScanned: this.phaseScanned,
+      phaseProcessed: this.phaseProcessed,
       estimatedTotal: total,
       segments: this.settings.segments,
       segmentsDone: this.segmentsDone,

@@ -13,6 +13,7 @@ function snapshot(overrides: Partial<ProgressSnapshot> = {}): ProgressSnapshot {
     dryRun: false,
     counts: { ...emptyCounts(), scanned: 1_500, stamped: 1_200, skipped: 250, ignored: 50 },
     phaseScanned: 1_500,
+    phaseProcessed: 1_500,
     estimatedTotal: 3_000,
     segments: 4,
     segmentsDone: 1,
@@ -74,8 +75,8 @@ describe('progress bar', () => {
     };
     const display = new ProgressDisplay(tty, { intervalMs: 0 });
     display.update('m', snapshot());
-    display.update('m', snapshot({ phaseScanned: 2_000 }));
-    display.update('m', snapshot({ phase: 'verify', phaseScanned: 10 }));
+    display.update('m', snapshot({ phaseScanned: 2_000, phaseProcessed: 1_800 }));
+    display.update('m', snapshot({ phase: 'verify', phaseScanned: 10, phaseProcessed: 10 }));
     display.finish();
     const frames = tty.text.split('\r\x1b[2K').slice(1);
     expect(frames).toHaveLength(3);
@@ -99,7 +100,7 @@ describe('progress bar', () => {
 });
 
 describe('progress tracker', () => {
-  it('derives the rate and ETA from the items read', () => {
+  it('derives the percentage, rate and ETA from the items processed, not just read', () => {
     let now = 0;
     const tracker = new ProgressTracker({
       segments: 2,
@@ -109,13 +110,17 @@ describe('progress tracker', () => {
     });
     tracker.startPhase('backfill', 0, 0);
     now = 1_000;
-    tracker.add({ scanned: 200, stamped: 150, skipped: 50 });
+    tracker.add({ scanned: 250, skipped: 50 }); // a page read: 200 still to stamp
+    tracker.add({ stamped: 150 });
     now = 2_000;
-    tracker.add({ scanned: 200, stamped: 200 });
+    tracker.add({ scanned: 150, skipped: 150 }); // a page that needs nothing
+    tracker.add({ stamped: 50 });
     const s = tracker.snapshot();
+    expect(s.phaseScanned).toBe(400);
+    expect(s.phaseProcessed).toBe(400);
     expect(s.itemsPerSecond).toBe(200);
     expect(s.etaSeconds).toBe(3);
-    expect(s.counts).toMatchObject({ scanned: 400, stamped: 350, skipped: 50 });
+    expect(s.counts).toMatchObject({ scanned: 400, stamped: 200, skipped: 200 });
     tracker.segmentDone();
     tracker.segmentDone();
     expect(tracker.snapshot().etaSeconds).toBe(0);
