@@ -18,6 +18,12 @@ const store = tableName ? new Store(client, tableName) : undefined;
 /** Time kept back before the Lambda deadline for the final checkpoint and lease release. */
 const MAX_SAFETY_MS = 10_000;
 
+/** The part of the invocation's remaining time a job may use. */
+function budgetMs(context: Invocation): number {
+  const remaining = context.getRemainingTimeInMillis();
+  return Math.max(0, remaining - Math.min(MAX_SAFETY_MS, remaining * 0.2));
+}
+
 function requireStore(): Store {
   if (!store) throw new Error('SHELLGATE_TABLE is not set');
   return store;
@@ -39,10 +45,8 @@ type Invocation = Pick<Context, 'getRemainingTimeInMillis'>;
  * and returns at once.
  */
 export async function migrate(_event: unknown, context: Invocation) {
-  const remaining = context.getRemainingTimeInMillis();
-  const budget = Math.max(0, remaining - Math.min(MAX_SAFETY_MS, remaining * 0.2));
   const results = await runPendingMigrations(requireStore(), {
-    signal: AbortSignal.timeout(budget),
+    signal: AbortSignal.timeout(budgetMs(context)),
     wait: false,
     segments: numberFromEnv('SHELLGATE_MIGRATION_SEGMENTS', DEFAULT_SEGMENTS),
     rate: numberFromEnv('SHELLGATE_MIGRATION_RATE', DEFAULT_WRITE_RATE),
@@ -56,9 +60,13 @@ export async function migrate(_event: unknown, context: Invocation) {
   return { results };
 }
 
-/** Times out stuck sandboxes and removes expired or revoked SSH sessions. */
-export async function reconcile(_event: unknown, _context: Invocation) {
+/**
+ * Times out stuck sandboxes and removes expired or revoked SSH sessions; what is left when the
+ * deadline nears waits for the next run.
+ */
+export async function reconcile(_event: unknown, context: Invocation) {
   const result = await reconcileOnce(requireStore(), {
+    signal: AbortSignal.timeout(budgetMs(context)),
     provisionTimeoutMs:
       numberFromEnv('SHELLGATE_PROVISION_TIMEOUT_SECONDS', DEFAULT_PROVISION_TIMEOUT_MS / 1000) *
       1000,
