@@ -1,0 +1,3 @@
+import { createShellgateApp } from './shellgate-app.ts';
+
+createShellgateApp().app.synth();

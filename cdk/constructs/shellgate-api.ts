@@ -1,0 +1,119 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpRoute,
+  HttpRouteKey,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { type FunctionName, type Route, SUPER_SCOPE } from '#lib/http/routes.ts';
+import { LOG_RETENTION } from './shellgate-function.ts';
+
+export interface ShellgateApiProps {
+  /** The route table. */
+  routes: readonly Route[];
+  /** The function serving each route-table `fn` group. */
+  functions: Record<FunctionName, IFunction>;
+  jwtIssuer: string;
+  jwtAudience: readonly string[];
+  /** Requests per second of the stage, and the burst above it. */
+  throttle: { rateLimit: number; burstLimit: number };
+}
+
+/** JSON access log lines: who called which route, the outcome and where the time went. */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    ip: '$context.identity.sourceIp',
+    requestTime: '$context.requestTime',
+    routeKey: '$context.routeKey',
+    path: '$context.path',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationLatency: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+    authorizerError: '$context.authorizer.error',
+    subject: '$context.authorizer.claims.sub',
+  }),
+);
+
+/**
+ * The HTTP API, made from the route table: one route per entry, served by the function of its
+ * group. A route with a scope is behind the JWT authorizer with that scope (or the super scope)
+ * as its authorization scopes; a route without one is public.
+ */
+export class ShellgateApi extends Construct {
+  readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+  /** Route constructs by `operationId`. */
+  readonly routes: Record<string, HttpRoute> = {};
+
+  constructor(scope: Construct, id: string, props: ShellgateApiProps) {
+    super(scope, id);
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'shellgate control plane',
+      createDefaultStage: false,
+    });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: LOG_RETENTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: ACCESS_LOG_FORMAT,
+      },
+    });
+
+    const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer, {
+      authorizerName: 'shellgate-jwt',
+      jwtAudience: [...props.jwtAudience],
+    });
+    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    const integrationOf = (fn: FunctionName) => {
+      let integration = integrations.get(fn);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${fn}-integration`, props.functions[fn]);
+        integrations.set(fn, integration);
+      }
+      return integration;
+    };
+
+    for (const r of props.routes) {
+      const route = new HttpRoute(this, r.operationId, {
+        httpApi: this.httpApi,
+        routeKey: HttpRouteKey.with(r.path, HttpMethod[r.method]),
+        integration: integrationOf(r.fn),
+        ...(r.scope === null
+          ? { authorizer: new HttpNoneAuthorizer() }
+          : { authorizer, authorizationScopes: [r.scope, SUPER_SCOPE] }),
+      });
+      if (r.scope === null) {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${r.method} ${r.path} is public by design (liveness and the API description); the route table gives it no scope.`,
+        });
+      }
+      this.routes[r.operationId] = route;
+    }
+  }
+
+  /** The base URL of the `$default` stage. */
+  get url(): string {
+    return this.stage.url;
+  }
+}

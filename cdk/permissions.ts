@@ -1,0 +1,52 @@
+import { type DynamoAction, type FunctionName, type Route, routes } from '#lib/http/routes.ts';
+
+/** The HTTP functions, one per route-table `fn` group, in route-table order. */
+export const HTTP_FUNCTIONS: readonly FunctionName[] = [...new Set(routes.map((r) => r.fn))];
+
+/**
+ * The DynamoDB actions an HTTP function may call: the union of its routes' `dynamo` lists in the
+ * route table, so a route and its permissions change together. Empty for a function whose routes
+ * touch no table (`meta`).
+ */
+export function httpFunctionActions(
+  fn: FunctionName,
+  table: readonly Route[] = routes,
+): DynamoAction[] {
+  return [...new Set(table.filter((r) => r.fn === fn).flatMap((r) => r.dynamo))].sort();
+}
+
+/**
+ * The DynamoDB actions of the scheduled jobs (`functions/jobs.ts`), which are not in the route
+ * table. TransactWriteItems has no IAM action of its own: each item in it is authorized by the
+ * action of its kind (Put, Update, Delete, ConditionCheck).
+ */
+export const JOB_DYNAMO_ACTIONS = {
+  migrate: [
+    // migrations/state.ts: `readMigration` → Store.get.
+    'dynamodb:GetItem',
+    // migrations/state.ts: `ensureMigrationRecord` → Store.create, a conditional put.
+    'dynamodb:PutItem',
+    // migrations/state.ts `acquireLease` and migrations/lease-keeper.ts checkpoints → Store.update;
+    // lib/store/scan.ts `stampInitialVersion`, the backfill's conditional stamp.
+    'dynamodb:UpdateItem',
+    // lib/store/scan.ts `scanVersionPage` and `countUnversionedPage`: the segmented scans.
+    'dynamodb:Scan',
+    // lib/store/scan.ts `estimateItemCount`, called at the start of every backfill run (the
+    // item count only feeds the progress ETA; without it each run would log an AccessDenied).
+    'dynamodb:DescribeTable',
+  ],
+  reconcile: [
+    // lib/jobs/reconciler.ts `forEachPage` → Store.list: a query of the `byKind` index.
+    'dynamodb:Query',
+    // Store.update's read of the sandbox, and the re-read of a session after a conflict.
+    'dynamodb:GetItem',
+    // `timeOutSandbox` → Store.update: the CAS write PROVISIONING → ERROR.
+    'dynamodb:UpdateItem',
+    // `removeSession` transaction (tombstone of the session) and `removeSessionAlone` → Store.delete.
+    'dynamodb:PutItem',
+    // `removeSession` transaction: deletes the session's pointer record.
+    'dynamodb:DeleteItem',
+  ],
+} as const satisfies Record<string, readonly string[]>;
+
+export type JobName = keyof typeof JOB_DYNAMO_ACTIONS;

@@ -1,0 +1,149 @@
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import { type FunctionName, routes } from '#lib/http/routes.ts';
+import { DEFAULT_SEGMENTS, DEFAULT_WRITE_RATE } from '#lib/jobs/backfill.ts';
+import { DEFAULT_PROVISION_TIMEOUT_MS } from '#lib/jobs/reconciler.ts';
+import { tableDefinition } from '#lib/store/table.ts';
+import { ScheduledJob } from './constructs/scheduled-job.ts';
+import { ShellgateAlarms } from './constructs/shellgate-alarms.ts';
+import { ShellgateApi } from './constructs/shellgate-api.ts';
+import { ShellgateFunction } from './constructs/shellgate-function.ts';
+import { ShellgateTable } from './constructs/shellgate-table.ts';
+import { HTTP_FUNCTIONS, httpFunctionActions, JOB_DYNAMO_ACTIONS } from './permissions.ts';
+import { PLACEHOLDER_ISSUER, type ShellgateSettings } from './settings.ts';
+
+export interface ShellgateStackProps extends StackProps {
+  settings: ShellgateSettings;
+}
+
+/** Construct ids of the HTTP functions: `providers` → `ProvidersFunction`. */
+export const httpFunctionId = (fn: FunctionName) =>
+  `${fn.charAt(0).toUpperCase()}${fn.slice(1)}Function`;
+
+/**
+ * The API Gateway deadline is 30 s; the functions stop earlier so that a slow request ends
+ * with the handler's own answer rather than a gateway 503.
+ */
+const HTTP_TIMEOUT = Duration.seconds(20);
+
+/** Schedules: each run ends (timeout) well before the next one starts (interval). */
+export const JOB_SCHEDULES = {
+  /** The backfill resumes from its checkpoint every run; once done, a run is two reads. */
+  migrate: { every: Duration.minutes(15), timeout: Duration.minutes(10), memorySize: 1024 },
+  /** A pass over the sandboxes and sessions; what a cut-off run leaves, the next one does. */
+  reconcile: { every: Duration.minutes(5), timeout: Duration.minutes(2), memorySize: 512 },
+} as const;
+
+/** shellgate on AWS: the table, one function per route group, the HTTP API, the jobs, alarms. */
+export class ShellgateStack extends Stack {
+  readonly table: ShellgateTable;
+  readonly httpFunctions: Record<FunctionName, ShellgateFunction>;
+  readonly api: ShellgateApi;
+  readonly jobs: Record<'migrate' | 'reconcile', ScheduledJob>;
+  readonly alarms: ShellgateAlarms;
+
+  constructor(scope: Construct, id: string, props: ShellgateStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    if (settings.jwtIssuer === PLACEHOLDER_ISSUER) {
+      Annotations.of(this).addWarningV2(
+        'shellgate:placeholder-issuer',
+        `jwtIssuer is the placeholder ${PLACEHOLDER_ISSUER}: no token will be accepted. Deploy with -c jwtIssuer=… -c jwtAudience=… (docs/deploy.md).`,
+      );
+    }
+
+    this.table = new ShellgateTable(this, 'Store', {
+      definition: tableDefinition,
+      retain: settings.retainData,
+    });
+    const tableAccess = {
+      tableName: this.table.table.tableName,
+      tableResources: this.table.resourceArns,
+    };
+
+    this.httpFunctions = Object.fromEntries(
+      HTTP_FUNCTIONS.map((fn) => [
+        fn,
+        new ShellgateFunction(this, httpFunctionId(fn), {
+          entry: `functions/${fn}.ts`,
+          description: `shellgate ${fn} routes`,
+          ...tableAccess,
+          dynamoActions: httpFunctionActions(fn),
+          timeout: HTTP_TIMEOUT,
+          environment: settings.serviceDomain
+            ? { SHELLGATE_SERVICE_DOMAIN: settings.serviceDomain }
+            : {},
+        }),
+      ]),
+    ) as Record<FunctionName, ShellgateFunction>;
+
+    this.api = new ShellgateApi(this, 'Api', {
+      routes,
+      functions: Object.fromEntries(
+        HTTP_FUNCTIONS.map((fn) => [fn, this.httpFunctions[fn].function]),
+      ) as Record<FunctionName, ShellgateFunction['function']>,
+      jwtIssuer: settings.jwtIssuer,
+      jwtAudience: settings.jwtAudience,
+      throttle: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
+    });
+
+    this.jobs = {
+      migrate: new ScheduledJob(this, 'MigrateJob', {
+        entry: 'functions/jobs.ts',
+        handler: 'migrate',
+        description: 'shellgate data migrations (resource-version backfill)',
+        ...tableAccess,
+        dynamoActions: JOB_DYNAMO_ACTIONS.migrate,
+        ...JOB_SCHEDULES.migrate,
+        environment: {
+          SHELLGATE_MIGRATION_SEGMENTS: String(DEFAULT_SEGMENTS),
+          SHELLGATE_MIGRATION_RATE: String(DEFAULT_WRITE_RATE),
+        },
+      }),
+      reconcile: new ScheduledJob(this, 'ReconcileJob', {
+        entry: 'functions/jobs.ts',
+        handler: 'reconcile',
+        description: 'shellgate reconciler (provision timeouts, expired sessions)',
+        ...tableAccess,
+        dynamoActions: JOB_DYNAMO_ACTIONS.reconcile,
+        ...JOB_SCHEDULES.reconcile,
+        environment: {
+          SHELLGATE_PROVISION_TIMEOUT_SECONDS: String(DEFAULT_PROVISION_TIMEOUT_MS / 1000),
+        },
+      }),
+    };
+
+    const alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: 'shellgate alarms',
+      enforceSSL: true,
+    });
+    if (settings.alarmEmail) {
+      alarmTopic.addSubscription(new EmailSubscription(settings.alarmEmail));
+    }
+    this.alarms = new ShellgateAlarms(this, 'Alarms', {
+      api: this.api.httpApi,
+      functions: [
+        ...HTTP_FUNCTIONS.map((fn) => this.httpFunctions[fn].function),
+        this.jobs.migrate.job.function,
+        this.jobs.reconcile.job.function,
+      ],
+      conflictsPerMinute: settings.conflictAlarmPerMinute,
+      topic: alarmTopic,
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the shellgate HTTP API',
+      value: this.api.url,
+    });
+    new CfnOutput(this, 'TableName', {
+      description: 'The shellgate table',
+      value: this.table.table.tableName,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Subscribe here to receive the alarms',
+      value: alarmTopic.topicArn,
+    });
+  }
+}
