@@ -1,0 +1,78 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { ScheduledJob } from '../../cdk/constructs/scheduled-job.ts';
+import { settingsFromContext } from '../../cdk/settings.ts';
+
+const context = (values: Record<string, unknown>) => ({
+  tryGetContext: (key: string) => values[key],
+});
+const issuer = 'https://login.example.com/tenant/';
+
+describe('settingsFromContext', () => {
+  it('reads the JWT issuer and audiences, with defaults for the rest', () => {
+    const settings = settingsFromContext(context({ jwtIssuer: issuer, jwtAudience: 'api' }));
+    expect(settings).toEqual({
+      jwtIssuer: issuer,
+      jwtAudience: ['api'],
+      retainData: true,
+      conflictAlarmPerMinute: 30,
+      apiRateLimit: 100,
+      apiBurstLimit: 200,
+    });
+  });
+
+  it('takes values as `-c key=value` strings or as cdk.json types', () => {
+    const fromCli = settingsFromContext(
+      context({
+        jwtIssuer: issuer,
+        jwtAudience: 'api, cli',
+        retainData: 'false',
+        conflictAlarmPerMinute: '5',
+        alarmEmail: 'ops@example.com',
+        serviceDomain: 'sbx.example.com',
+      }),
+    );
+    const fromJson = settingsFromContext(
+      context({ jwtIssuer: issuer, jwtAudience: ['api', 'cli'], retainData: false }),
+    );
+    expect(fromCli).toMatchObject({
+      jwtAudience: ['api', 'cli'],
+      retainData: false,
+      conflictAlarmPerMinute: 5,
+      alarmEmail: 'ops@example.com',
+      serviceDomain: 'sbx.example.com',
+    });
+    expect(fromJson).toMatchObject({ jwtAudience: ['api', 'cli'], retainData: false });
+  });
+
+  it.each([
+    [{ jwtAudience: 'api' }, /jwtIssuer/],
+    [{ jwtIssuer: 'http://login.example.com/', jwtAudience: 'api' }, /https/],
+    [{ jwtIssuer: 'not a url', jwtAudience: 'api' }, /jwtIssuer/],
+    [{ jwtIssuer: issuer }, /jwtAudience/],
+    [{ jwtIssuer: issuer, jwtAudience: ' , ' }, /jwtAudience/],
+    [{ jwtIssuer: issuer, jwtAudience: 'api', retainData: 'no' }, /retainData/],
+    [{ jwtIssuer: issuer, jwtAudience: 'api', apiRateLimit: '-1' }, /apiRateLimit/],
+  ])('rejects %o', (values, message) => {
+    expect(() => settingsFromContext(context(values))).toThrow(message);
+  });
+});
+
+describe('ScheduledJob', () => {
+  it('refuses a timeout that would let runs overlap', () => {
+    const stack = new Stack();
+    expect(
+      () =>
+        new ScheduledJob(stack, 'Job', {
+          entry: 'functions/jobs.ts',
+          handler: 'reconcile',
+          description: 'overlapping',
+          tableName: 'table',
+          tableResources: ['arn:aws:dynamodb:us-east-1:123456789012:table/table'],
+          dynamoActions: ['dynamodb:GetItem'],
+          every: Duration.minutes(5),
+          timeout: Duration.minutes(5),
+        }),
+    ).toThrow(/shorter than the interval/);
+  });
+});

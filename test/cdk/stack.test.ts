@@ -1,0 +1,446 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { type FunctionName, routes, SUPER_SCOPE } from '#lib/http/routes.ts';
+import { tableDefinition } from '#lib/store/table.ts';
+import { httpFunctionActions } from '../../cdk/permissions.ts';
+import { logicalId, type Resource, synthFast, TEST_CONTEXT } from './app.ts';
+
+const { stack, template } = synthFast();
+const resources = template.toJSON().Resources as Record<string, Resource>;
+const ofType = (type: string) =>
+  Object.entries(resources).filter(([, r]) => r.Type === type) as Array<[string, Resource]>;
+
+const tableId = logicalId(stack, stack.table.table);
+const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
+const indexArn = { 'Fn::Join': ['', [tableArn, '/index/byKind']] };
+
+/** Every function of the stack, by the name the tests use. */
+const functions = {
+  ...stack.httpFunctions,
+  migrate: stack.jobs.migrate.job,
+  reconcile: stack.jobs.reconcile.job,
+};
+
+/** The statements of the policies attached to a role. */
+function statementsOf(roleId: string): Array<Record<string, unknown>> {
+  return ofType('AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties.Roles as unknown[]).some((r) => isRef(r, roleId)))
+    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: [] }).Statement);
+}
+
+function isRef(value: unknown, id: string): boolean {
+  return (value as { Ref?: string })?.Ref === id;
+}
+
+const asList = (v: unknown) => (Array.isArray(v) ? v : [v]);
+
+describe('table', () => {
+  const table = resources[tableId]!;
+
+  it('has the keys and the index of the shared table definition', () => {
+    expect(table.Properties.KeySchema).toEqual([
+      { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' },
+      { AttributeName: tableDefinition.sortKey, KeyType: 'RANGE' },
+    ]);
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'byKind',
+        KeySchema: [
+          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+    expect(table.Properties.AttributeDefinitions).toEqual(
+      ['pk', 'sk', 'gsi1pk', 'gsi1sk'].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+    );
+  });
+
+  it('is on demand, encrypted, point-in-time recoverable, with the TTL attribute', () => {
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+    });
+  });
+
+  it('is retained and deletion-protected by default', () => {
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+    expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+  });
+
+  it('is deleted with the stack only when retainData=false', () => {
+    // act
+    const throwaway = synthFast({ retainData: 'false' }).template;
+    // assert
+    throwaway.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
+  });
+});
+
+describe('functions', () => {
+  it('are one per route-table group plus the two jobs', () => {
+    expect(Object.keys(stack.httpFunctions).sort()).toEqual(
+      [...new Set(routes.map((r) => r.fn))].sort(),
+    );
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(Object.keys(functions).length);
+  });
+
+  it.each(Object.entries(functions))(
+    '%s: Node 24 on ARM64, its own log group with retention, the Powertools settings',
+    (name, f) => {
+      const fn = resources[logicalId(stack, f.function)]!;
+      const handler = name === 'migrate' || name === 'reconcile' ? name : 'handler';
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: `index.${handler}`,
+        Role: { 'Fn::GetAtt': [logicalId(stack, f.role), 'Arn'] },
+        LoggingConfig: { LogGroup: { Ref: logicalId(stack, f.logGroup) } },
+        Environment: {
+          Variables: {
+            SHELLGATE_TABLE: { Ref: tableId },
+            POWERTOOLS_SERVICE_NAME: 'shellgate',
+            POWERTOOLS_METRICS_NAMESPACE: 'shellgate',
+            POWERTOOLS_LOG_LEVEL: 'INFO',
+            NODE_OPTIONS: '--enable-source-maps',
+          },
+        },
+      });
+      expect(resources[logicalId(stack, f.logGroup)]!.Properties.RetentionInDays).toBe(30);
+    },
+  );
+
+  it('HTTP functions answer before the API Gateway deadline of 30 s', () => {
+    for (const f of Object.values(stack.httpFunctions)) {
+      const timeout = resources[logicalId(stack, f.function)]!.Properties.Timeout as number;
+      expect(timeout).toBeLessThan(30);
+    }
+  });
+});
+
+describe('roles', () => {
+  /**
+   * The grants, written out: a change to a route's `dynamo` list or to a job changes a role,
+   * and should be seen in review.
+   */
+  const expected: Record<keyof typeof functions, string[]> = {
+    providers: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    sandboxes: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    config: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    sessions: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    inference: ['GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    meta: [],
+    migrate: ['DescribeTable', 'GetItem', 'PutItem', 'Scan', 'UpdateItem'],
+    reconcile: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+  };
+
+  it.each(Object.entries(functions))(
+    '%s: exactly its DynamoDB actions, on the table and its index only',
+    (name, f) => {
+      // arrange
+      const statements = statementsOf(logicalId(stack, f.role));
+      const dynamo = statements.filter((s) =>
+        asList(s.Action).some((a) => String(a).startsWith('dynamodb:')),
+      );
+      // assert
+      const want = expected[name as keyof typeof functions];
+      if (want.length === 0) {
+        expect(dynamo).toEqual([]);
+        return;
+      }
+      expect(dynamo).toHaveLength(1);
+      expect(dynamo[0]!.Effect).toBe('Allow');
+      expect([...asList(dynamo[0]!.Action)].sort()).toEqual(want.map((a) => `dynamodb:${a}`));
+      expect(dynamo[0]!.Resource).toEqual([tableArn, indexArn]);
+    },
+  );
+
+  it.each(Object.entries(functions))(
+    '%s: nothing else but writing to its own log group',
+    (_name, f) => {
+      const statements = statementsOf(logicalId(stack, f.role));
+      const others = statements.filter(
+        (s) => !asList(s.Action).some((a) => String(a).startsWith('dynamodb:')),
+      );
+      expect(others).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [logicalId(stack, f.logGroup), 'Arn'] },
+        },
+      ]);
+      const role = resources[logicalId(stack, f.role)]!;
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.AssumeRolePolicyDocument).toMatchObject({
+        Statement: [{ Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' } }],
+      });
+    },
+  );
+
+  it('every function has a role of its own', () => {
+    const roles = Object.values(functions).map((f) => logicalId(stack, f.role));
+    expect(new Set(roles).size).toBe(roles.length);
+  });
+
+  it("an HTTP function's actions are the union of its routes' actions in the route table", () => {
+    for (const fn of Object.keys(stack.httpFunctions) as FunctionName[]) {
+      const union = new Set(routes.filter((r) => r.fn === fn).flatMap((r) => r.dynamo));
+      expect(httpFunctionActions(fn)).toEqual([...union].sort());
+    }
+  });
+
+  it('a group of read-only routes gets no write action', () => {
+    const reads = routes.filter((r) => r.method === 'GET' && r.fn === 'sandboxes');
+    expect(httpFunctionActions('sandboxes', reads)).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+  });
+});
+
+describe('HTTP API', () => {
+  const apiId = logicalId(stack, stack.api.httpApi);
+  const authorizers = ofType('AWS::ApiGatewayV2::Authorizer');
+  const routeResources = ofType('AWS::ApiGatewayV2::Route');
+  const integrations = Object.fromEntries(ofType('AWS::ApiGatewayV2::Integration'));
+
+  it('has one JWT authorizer with the issuer and audiences from the context', () => {
+    expect(authorizers).toHaveLength(1);
+    expect(authorizers[0]![1].Properties).toMatchObject({
+      ApiId: { Ref: apiId },
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Issuer: TEST_CONTEXT.jwtIssuer,
+        Audience: ['shellgate-api', 'shellgate-cli'],
+      },
+    });
+  });
+
+  it('has exactly one route per route-table entry', () => {
+    const keys = routeResources.map(([, r]) => r.Properties.RouteKey).sort();
+    expect(keys).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    '%s: its authorizer, its scopes and its function',
+    (key, r) => {
+      // arrange
+      const [, route] = routeResources.find(([, res]) => res.Properties.RouteKey === key)!;
+      const target = route.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
+      const integration = integrations[target['Fn::Join'][1][1].Ref]!;
+      const fnId = logicalId(stack, stack.httpFunctions[r.fn].function);
+      // assert
+      expect(route.Properties.ApiId).toEqual({ Ref: apiId });
+      expect(integration.Properties).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+        IntegrationUri: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      });
+      if (r.scope === null) {
+        expect(route.Properties.AuthorizationType).toBe('NONE');
+        expect(route.Properties.AuthorizationScopes).toBeUndefined();
+      } else {
+        expect(route.Properties).toMatchObject({
+          AuthorizationType: 'JWT',
+          AuthorizerId: { Ref: authorizers[0]![0] },
+          AuthorizationScopes: [r.scope, SUPER_SCOPE],
+        });
+      }
+    },
+  );
+
+  it('leaves only /healthz and /v1/openapi.json public', () => {
+    const open = routeResources
+      .filter(([, r]) => r.Properties.AuthorizationType === 'NONE')
+      .map(([, r]) => r.Properties.RouteKey)
+      .sort();
+    expect(open).toEqual(['GET /healthz', 'GET /v1/openapi.json']);
+  });
+
+  it('serves a $default stage with throttling and JSON access logs', () => {
+    const stages = ofType('AWS::ApiGatewayV2::Stage');
+    expect(stages).toHaveLength(1);
+    const props = stages[0]![1].Properties;
+    expect(props).toMatchObject({
+      ApiId: { Ref: apiId },
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 80 },
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [logicalId(stack, stack.api.accessLogs), 'Arn'] },
+      },
+    });
+    const format = JSON.parse((props.AccessLogSettings as { Format: string }).Format);
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+    });
+  });
+
+  it('outputs the API URL', () => {
+    const outputs = template.findOutputs('ApiUrl');
+    expect(Object.keys(outputs)).toHaveLength(1);
+    expect(JSON.stringify(outputs)).toContain(apiId);
+  });
+});
+
+describe('schedules', () => {
+  const schedules = ofType('AWS::Scheduler::Schedule').map(([, s]) => s.Properties);
+  const cases = [
+    ['migrate', 'rate(15 minutes)', 600],
+    ['reconcile', 'rate(5 minutes)', 120],
+  ] as const;
+
+  it('are the backfill runner and the reconciler, nothing else', () => {
+    expect(schedules).toHaveLength(2);
+  });
+
+  it.each(cases)(
+    '%s runs on %s with a timeout of %i s that ends before the next run',
+    (name, rate, timeout) => {
+      // arrange
+      const job = stack.jobs[name];
+      const fnId = logicalId(stack, job.job.function);
+      const schedule = schedules.find(
+        (s) =>
+          JSON.stringify((s.Target as { Arn: unknown }).Arn) ===
+          JSON.stringify({ 'Fn::GetAtt': [fnId, 'Arn'] }),
+      );
+      const minutes = Number(/rate\((\d+) minutes\)/.exec(rate)![1]);
+      // assert
+      expect(schedule).toMatchObject({
+        ScheduleExpression: rate,
+        State: 'ENABLED',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: { RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } },
+      });
+      expect(resources[fnId]!.Properties.Timeout).toBe(timeout);
+      expect(timeout).toBeLessThan(minutes * 60);
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: fnId },
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 60,
+      });
+    },
+  );
+
+  it.each(cases)('%s: the scheduler role may invoke that function only', (name) => {
+    const job = stack.jobs[name];
+    const fnId = logicalId(stack, job.job.function);
+    const schedule = schedules.find((s) =>
+      JSON.stringify((s.Target as { Arn: unknown }).Arn).includes(fnId),
+    )!;
+    const roleId = (schedule.Target as { RoleArn: { 'Fn::GetAtt': [string] } }).RoleArn[
+      'Fn::GetAtt'
+    ][0];
+    expect(statementsOf(roleId)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      },
+    ]);
+    expect(resources[roleId]!.Properties.AssumeRolePolicyDocument).toMatchObject({
+      Statement: [
+        {
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
+      ],
+    });
+  });
+
+  it.each(cases)('%s passes its job settings through the environment', (name) => {
+    const env = (
+      resources[logicalId(stack, stack.jobs[name].job.function)]!.Properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    if (name === 'migrate') {
+      expect(env).toMatchObject({
+        SHELLGATE_MIGRATION_SEGMENTS: '4',
+        SHELLGATE_MIGRATION_RATE: '500',
+      });
+    } else {
+      expect(env).toMatchObject({ SHELLGATE_PROVISION_TIMEOUT_SECONDS: '600' });
+    }
+  });
+});
+
+describe('alarms', () => {
+  const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+  const topicRef = { Ref: logicalId(stack, stack.node.findChild('AlarmTopic')) };
+
+  it('notify the alarm topic when they fire and when they recover', () => {
+    expect(alarms).toHaveLength(4);
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual([topicRef]);
+      expect(alarm.OKActions).toEqual([topicRef]);
+      expect(alarm.TreatMissingData).toBe('notBreaching');
+    }
+  });
+
+  it('watch the conflicts per minute the handlers emit, against the threshold from the context', () => {
+    expect(alarms).toContainEqual(
+      expect.objectContaining({
+        Namespace: 'shellgate',
+        MetricName: 'Conflicts',
+        Dimensions: [{ Name: 'service', Value: 'shellgate' }],
+        Statistic: 'Sum',
+        Period: 60,
+        Threshold: TEST_CONTEXT.conflictAlarmPerMinute,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 3,
+      }),
+    );
+  });
+
+  it('watch the 5xx rate of the API', () => {
+    const rate = alarms.find((a) => JSON.stringify(a.Metrics ?? []).includes('"5xx"'))!;
+    const metrics = rate.Metrics as Array<Record<string, unknown>>;
+    const apiDimension = [{ Name: 'ApiId', Value: { Ref: logicalId(stack, stack.api.httpApi) } }];
+    expect(metrics).toContainEqual(
+      expect.objectContaining({
+        MetricStat: expect.objectContaining({
+          Metric: { Namespace: 'AWS/ApiGateway', MetricName: '5xx', Dimensions: apiDimension },
+        }),
+      }),
+    );
+    expect(metrics).toContainEqual(
+      expect.objectContaining({
+        MetricStat: expect.objectContaining({
+          Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Count', Dimensions: apiDimension },
+        }),
+      }),
+    );
+    expect(rate).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('watch throttling of every function and of the table', () => {
+    const lambda = alarms.find((a) => JSON.stringify(a.Metrics ?? []).includes('"Throttles"'))!;
+    const throttled = (
+      lambda.Metrics as Array<{
+        MetricStat?: { Metric: { Dimensions: [{ Value: { Ref: string } }] } };
+      }>
+    )
+      .flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.Dimensions[0].Value.Ref] : []))
+      .sort();
+    expect(throttled).toEqual(
+      Object.values(functions)
+        .map((f) => logicalId(stack, f.function))
+        .sort(),
+    );
+    expect(alarms).toContainEqual(
+      expect.objectContaining({
+        Namespace: 'shellgate',
+        MetricName: 'Throttled',
+        Dimensions: [{ Name: 'service', Value: 'shellgate' }],
+      }),
+    );
+  });
+});
