@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import * as S from '#lib/api/schemas.ts';
+import * as V from '#lib/api/view-schemas.ts';
+import type { OperationId } from './operations.ts';
+
+/**
+ * Response bodies of the routes whose body wraps the object (`{sandbox, attached}` …) or adds
+ * to it (the session token): the route table declares the object's view for these, so the
+ * client declares what the handlers answer. `test/cli/client-operations.test.ts` lists them and
+ * checks every other response schema is the route table's own.
+ */
+export const AttachResultView = z.object({ sandbox: V.SandboxView, attached: z.boolean() });
+export const DetachResultView = z.object({ sandbox: V.SandboxView, detached: z.boolean() });
+export const PolicyResultView = z.object({ sandbox: V.SandboxView, revision: V.RevisionView });
+export const CreatedSessionView = V.SessionView.extend({ token: z.string() });
+export const RevokeResultView = z.object({ session: V.SessionView, revoked: z.boolean() });
+export const HealthView = z.object({ status: z.literal('ok') });
+export const OpenApiView = z.record(z.string(), z.unknown());
+
+export interface OperationSchemas {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  response: z.ZodType;
+}
+
+/**
+ * The zod schemas of every operation: the very objects the route table validates with, so the
+ * client's request and response types are inferred from them (`import type` in `types.ts`:
+ * nothing here is loaded by the client at run time). Programs may import this to validate.
+ */
+export const operationSchemas = {
+  createProvider: { body: S.CreateProviderBody, response: V.ProviderView },
+  listProviders: { query: S.ListQuery, response: V.listOf(V.ProviderView) },
+  getProvider: { params: S.NameParams, response: V.ProviderView },
+  updateProvider: { params: S.NameParams, body: S.UpdateProviderBody, response: V.ProviderView },
+  deleteProvider: { params: S.NameParams, query: S.PreconditionQuery, response: V.ProviderView },
+  createSandbox: { body: S.CreateSandboxBody, response: V.SandboxView },
+  listSandboxes: { query: S.SandboxListQuery, response: V.listOf(V.SandboxView) },
+  getSandbox: { params: S.NameParams, response: V.SandboxView },
+  deleteSandbox: { params: S.NameParams, query: S.PreconditionQuery, response: V.SandboxView },
+  reportSandboxStatus: {
+    params: S.NameParams,
+    body: S.SandboxStatusBody,
+    response: V.SandboxView,
+  },
+  listAttachedProviders: { params: S.NameParams, response: V.listOf(V.ProviderView) },
+  attachProvider: {
+    params: S.ProviderAttachmentParams,
+    query: S.PreconditionQuery,
+    response: AttachResultView,
+  },
+  detachProvider: {
+    params: S.ProviderAttachmentParams,
+    query: S.PreconditionQuery,
+    response: DetachResultView,
+  },
+  getSandboxConfig: { params: S.NameParams, response: V.ConfigView },
+  putPolicy: { params: S.NameParams, body: S.PolicyBody, response: PolicyResultView },
+  listPolicyRevisions: {
+    params: S.NameParams,
+    query: S.ListQuery,
+    response: V.listOf(V.RevisionView),
+  },
+  reportPolicyRevisionStatus: {
+    params: S.RevisionParams,
+    body: S.RevisionStatusBody,
+    response: V.RevisionView,
+  },
+  setSandboxSetting: {
+    params: S.SandboxSettingParams,
+    body: S.SettingBody,
+    response: V.SettingsView,
+  },
+  deleteSandboxSetting: {
+    params: S.SandboxSettingParams,
+    query: S.PreconditionQuery,
+    response: V.SettingsView,
+  },
+  getGlobalSettings: { response: V.SettingsView },
+  setGlobalSetting: { params: S.SettingParams, body: S.SettingBody, response: V.SettingsView },
+  deleteGlobalSetting: {
+    params: S.SettingParams,
+    query: S.PreconditionQuery,
+    response: V.SettingsView,
+  },
+  createSSHSession: { params: S.NameParams, body: S.SSHSessionBody, response: CreatedSessionView },
+  listSSHSessions: { params: S.NameParams, query: S.ListQuery, response: V.listOf(V.SessionView) },
+  revokeSSHSession: {
+    params: S.SessionParams,
+    query: S.PreconditionQuery,
+    response: RevokeResultView,
+  },
+  exposeService: { params: S.ServiceParams, body: S.ServiceBody, response: V.ServiceView },
+  listServices: { query: S.ServiceListQuery, response: V.listOf(V.ServiceView) },
+  getService: { params: S.ServiceParams, response: V.ServiceView },
+  deleteService: { params: S.ServiceParams, query: S.PreconditionQuery, response: V.ServiceView },
+  listInferenceRoutes: { query: S.ListQuery, response: V.listOf(V.InferenceRouteView) },
+  getInferenceRoute: { params: S.NameParams, response: V.InferenceRouteView },
+  upsertInferenceRoute: {
+    params: S.NameParams,
+    body: S.InferenceRouteBody,
+    response: V.InferenceRouteView,
+  },
+  healthz: { response: HealthView },
+  openapi: { response: OpenApiView },
+} satisfies Record<OperationId, OperationSchemas>;
+
+/** Operations whose response schema is declared here rather than taken from the route table. */
+export const responsesDeclaredByClient: readonly OperationId[] = [
+  'attachProvider',
+  'detachProvider',
+  'putPolicy',
+  'createSSHSession',
+  'revokeSSHSession',
+];
