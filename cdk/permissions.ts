@@ -1,18 +1,42 @@
-import { type DynamoAction, type FunctionName, type Route, routes } from '#lib/http/routes.ts';
+import {
+  type DynamoAction,
+  type FunctionName,
+  isMutating,
+  type Route,
+  routes,
+} from '#lib/http/routes.ts';
 
 /** The HTTP functions, one per route-table `fn` group, in route-table order. */
 export const HTTP_FUNCTIONS: readonly FunctionName[] = [...new Set(routes.map((r) => r.fn))];
 
 /**
+ * What the HTTP handler does itself, around the use-case, for a mutating route that carries an
+ * `Idempotency-Key` (lib/http/idempotency.ts). The route table lists only the use-cases'
+ * actions, so these are added to every function with a mutating route.
+ */
+export const IDEMPOTENCY_DYNAMO_ACTIONS = [
+  // `claim` → Store.claimRecord: a conditional put of the key's record.
+  'dynamodb:PutItem',
+  // `claim` taking over an expired claim, and `complete` → Store.updateRecordIf.
+  'dynamodb:UpdateItem',
+  // `release` after a failed request → Store.deleteRecordIf, so that a retry runs again.
+  'dynamodb:DeleteItem',
+] as const satisfies readonly DynamoAction[];
+
+/**
  * The DynamoDB actions an HTTP function may call: the union of its routes' `dynamo` lists in the
- * route table, so a route and its permissions change together. Empty for a function whose routes
- * touch no table (`meta`).
+ * route table, so a route and its permissions change together, plus the idempotency records'
+ * actions when one of its routes is mutating. Empty for a function whose routes touch no table
+ * (`meta`).
  */
 export function httpFunctionActions(
   fn: FunctionName,
   table: readonly Route[] = routes,
 ): DynamoAction[] {
-  return [...new Set(table.filter((r) => r.fn === fn).flatMap((r) => r.dynamo))].sort();
+  const own = table.filter((r) => r.fn === fn);
+  const actions = new Set(own.flatMap((r) => r.dynamo));
+  if (own.some(isMutating)) for (const action of IDEMPOTENCY_DYNAMO_ACTIONS) actions.add(action);
+  return [...actions].sort();
 }
 
 /**

@@ -84,6 +84,7 @@ export class ShellgateStack extends Stack {
       functions: Object.fromEntries(
         HTTP_FUNCTIONS.map((fn) => [fn, this.httpFunctions[fn].function]),
       ) as Record<FunctionName, ShellgateFunction['function']>,
+      unmatched: 'meta',
       jwtIssuer: settings.jwtIssuer,
       jwtAudience: settings.jwtAudience,
       throttle: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },

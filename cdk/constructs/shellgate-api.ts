@@ -22,6 +22,11 @@ export interface ShellgateApiProps {
   routes: readonly Route[];
   /** The function serving each route-table `fn` group. */
   functions: Record<FunctionName, IFunction>;
+  /**
+   * The group whose function answers requests no route matches (`$default`), with the
+   * handlers' problem+json 404, as the dev server does.
+   */
+  unmatched: FunctionName;
   jwtIssuer: string;
   jwtAudience: readonly string[];
   /** Requests per second of the stage, and the burst above it. */
@@ -57,6 +62,8 @@ export class ShellgateApi extends Construct {
   readonly accessLogs: LogGroup;
   /** Route constructs by `operationId`. */
   readonly routes: Record<string, HttpRoute> = {};
+  /** `$default`: every request no route matches. */
+  readonly unmatchedRoute: HttpRoute;
 
   constructor(scope: Construct, id: string, props: ShellgateApiProps) {
     super(scope, id);
@@ -110,6 +117,18 @@ export class ShellgateApi extends Construct {
       }
       this.routes[r.operationId] = route;
     }
+
+    this.unmatchedRoute = new HttpRoute(this, 'Unmatched', {
+      httpApi: this.httpApi,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: integrationOf(props.unmatched),
+      authorizer: new HttpNoneAuthorizer(),
+    });
+    Validations.of(this.unmatchedRoute).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        "Requests that match no route get the handlers' problem+json 404 instead of the gateway's own body; no route and no data is reachable through it.",
+    });
   }
 
   /** The base URL of the `$default` stage. */

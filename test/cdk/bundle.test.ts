@@ -99,6 +99,9 @@ describe('synth with bundling', () => {
         isBase64Encoded: false };
       const res = await meta.handler(event, { getRemainingTimeInMillis: () => 10_000 });
       out.healthz = { statusCode: res.statusCode, body: JSON.parse(res.body) };
+      const unmatched = await meta.handler({ ...event, routeKey: '$default', rawPath: '/v1/nothing' },
+        { getRemainingTimeInMillis: () => 10_000 });
+      out.unmatched = { statusCode: unmatched.statusCode, type: unmatched.headers['content-type'] };
       console.log(JSON.stringify(out));`;
     const metaId = bundles.find((b) => b.logicalId.startsWith('MetaFunction'))!.logicalId;
     const files = Object.fromEntries(
@@ -128,5 +131,6 @@ describe('synth with bundling', () => {
       expect(exported, b.logicalId).toContain(b.handler.replace(/^index\./, ''));
     }
     expect(out.healthz).toEqual({ statusCode: 200, body: { status: 'ok' } });
+    expect(out.unmatched).toEqual({ statusCode: 404, type: 'application/problem+json' });
   });
 });

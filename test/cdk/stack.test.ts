@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { type FunctionName, routes, SUPER_SCOPE } from '#lib/http/routes.ts';
 import { tableDefinition } from '#lib/store/table.ts';
-import { httpFunctionActions } from '../../cdk/permissions.ts';
+import { httpFunctionActions, IDEMPOTENCY_DYNAMO_ACTIONS } from '../../cdk/permissions.ts';
 import { logicalId, type Resource, synthFast, TEST_CONTEXT } from './app.ts';
 
 const { stack, template } = synthFast();
@@ -134,7 +134,7 @@ describe('roles', () => {
     sandboxes: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     config: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     sessions: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
-    inference: ['GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    inference: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     meta: [],
     migrate: ['DescribeTable', 'GetItem', 'PutItem', 'Scan', 'UpdateItem'],
     reconcile: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
@@ -188,9 +188,13 @@ describe('roles', () => {
     expect(new Set(roles).size).toBe(roles.length);
   });
 
-  it("an HTTP function's actions are the union of its routes' actions in the route table", () => {
+  it("an HTTP function's actions are its routes' actions, plus the idempotency records' when it writes", () => {
     for (const fn of Object.keys(stack.httpFunctions) as FunctionName[]) {
-      const union = new Set(routes.filter((r) => r.fn === fn).flatMap((r) => r.dynamo));
+      const own = routes.filter((r) => r.fn === fn);
+      const union = new Set(own.flatMap((r) => r.dynamo));
+      if (own.some((r) => r.method !== 'GET')) {
+        for (const action of IDEMPOTENCY_DYNAMO_ACTIONS) union.add(action);
+      }
       expect(httpFunctionActions(fn)).toEqual([...union].sort());
     }
   });
@@ -220,9 +224,9 @@ describe('HTTP API', () => {
     });
   });
 
-  it('has exactly one route per route-table entry', () => {
+  it('has exactly one route per route-table entry, and $default for the rest', () => {
     const keys = routeResources.map(([, r]) => r.Properties.RouteKey).sort();
-    expect(keys).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
+    expect(keys).toEqual([...routes.map((r) => `${r.method} ${r.path}`), '$default'].sort());
   });
 
   it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
@@ -253,12 +257,22 @@ describe('HTTP API', () => {
     },
   );
 
-  it('leaves only /healthz and /v1/openapi.json public', () => {
+  it('leaves only /healthz, /v1/openapi.json and unmatched requests public', () => {
     const open = routeResources
       .filter(([, r]) => r.Properties.AuthorizationType === 'NONE')
       .map(([, r]) => r.Properties.RouteKey)
       .sort();
-    expect(open).toEqual(['GET /healthz', 'GET /v1/openapi.json']);
+    expect(open).toEqual(['$default', 'GET /healthz', 'GET /v1/openapi.json']);
+  });
+
+  it('sends unmatched requests to the meta function, as the dev server does', () => {
+    const [, fallback] = routeResources.find(([, r]) => r.Properties.RouteKey === '$default')!;
+    const target = fallback.Properties.Target as {
+      'Fn::Join': [string, [string, { Ref: string }]];
+    };
+    expect(integrations[target['Fn::Join'][1][1].Ref]!.Properties.IntegrationUri).toEqual({
+      'Fn::GetAtt': [logicalId(stack, stack.httpFunctions.meta.function), 'Arn'],
+    });
   });
 
   it('serves a $default stage with throttling and JSON access logs', () => {
