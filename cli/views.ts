@@ -104,19 +104,6 @@ export function policyView(c: SandboxConfig): string {
   ]);
 }
 
-export function revisionView(r: Revision): string {
-  return keyValues([
-    ['Revision', r.version],
-    ['Status', r.status],
-    ['Load error', r.loadError],
-    ['Hash', r.hash],
-    ['Policy', jsonText(r.policy)],
-    ['Resource version', r.metadata.resourceVersion],
-    ['Created', r.metadata.createdAt],
-    ['Updated', r.metadata.updatedAt],
-  ]);
-}
-
 export const revisionHeader = [
   'VERSION',
   'STATUS',
