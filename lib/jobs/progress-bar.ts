@@ -48,7 +48,8 @@ export function formatProgressBar(label: string, s: ProgressSnapshot, columns = 
   const head = `${label} ${s.phase}`;
   const tail = `${percent}  ${stats(s).join('  ')}`;
   const room = columns - head.length - tail.length - 5;
-  const width = Math.max(10, Math.min(40, room));
+  // A steady width on a wide terminal: the stats beside the bar change length as they grow.
+  const width = Math.max(10, Math.min(24, room));
   const filled = Math.round(fraction * width);
   const bar = `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
   const line = `${head} ${bar} ${tail}`;
