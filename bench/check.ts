@@ -1,0 +1,18 @@
+/**
+ * `npm run bench:check`: re-evaluates every target against the data the last `npm run bench`
+ * embedded in bench/RESULTS.md, and exits non-zero when one is missed.
+ */
+import { RESULTS_FILE, readResults } from './results.ts';
+import { evaluate } from './targets.ts';
+
+const results = readResults(RESULTS_FILE);
+const outcomes = evaluate(results);
+console.log(`bench/RESULTS.md from ${results.startedAt} (${results.command})`);
+for (const o of outcomes) {
+  console.log(`${o.pass ? 'PASS' : 'FAIL'}  ${o.section}: ${o.target} — ${o.measured}`);
+}
+const failed = outcomes.filter((o) => !o.pass);
+console.log(
+  failed.length ? `${failed.length} of ${outcomes.length} targets missed` : 'every target met',
+);
+process.exitCode = failed.length ? 1 : 0;

@@ -1,0 +1,275 @@
+import { expectedCosts, sameCost } from './expected-requests.ts';
+import { type BenchResults, embed } from './results.ts';
+import type { Spread } from './support/stats.ts';
+import { evaluate, TARGETS } from './targets.ts';
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const f2 = (n: number) => n.toFixed(2);
+const one = (n: number) => n.toFixed(1);
+/** A median with its window range beside it. */
+const med = (s: Spread, fmt: (n: number) => string = int) =>
+  `**${fmt(s.median)}** (${fmt(s.min)}–${fmt(s.max)})`;
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+const mark = (pass: boolean) => (pass ? '✅' : '❌');
+
+function table(head: string[], rows: string[][]): string {
+  const esc = (c: string) => c.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+const costText = (cost: Record<string, number | undefined>) =>
+  Object.entries(cost)
+    .filter(([, n]) => n)
+    .map(([op, n]) => (n === 1 ? op : `${n} × ${op}`))
+    .join(' + ') || '—';
+
+function requestsSection(r: BenchResults): string {
+  if (!r.requests) return '_Not run._';
+  const measured = new Map(r.requests.map((m) => [m.id, m]));
+  const rows = expectedCosts.map((e) => {
+    const m = measured.get(e.id);
+    const ok = m ? sameCost(e.cost, m.cost) : false;
+    const cap = m ? `${one(m.capacity.read)} / ${one(m.capacity.write)}` : '';
+    return [
+      `\`${e.operationId}\``,
+      e.variant || '—',
+      m ? costText(m.cost) : 'not measured',
+      costText(e.cost),
+      mark(ok),
+      cap,
+      e.exception ?? '',
+    ];
+  });
+  const extra = expectedCosts.filter((e) => {
+    const m = measured.get(e.id);
+    return m && !sameCost(e.cost, m.cost);
+  });
+  return [
+    'Every route is called once through the full local HTTP path with a counting SDK middleware on the handlers\' own client. "Design" is the cost the documented design implies (`bench/expected-requests.ts`, each row citing docs/architecture.md or docs/data-model.md); a route that reads an item it already holds from an earlier response of the same request does not match it. RCU / WCU are the units DynamoDB Local reports for the request (`ReturnConsumedCapacity: INDEXES`, table and index; a failed condition reports none).',
+    '',
+    table(
+      ['route', 'variant', 'measured', 'design', '', 'RCU / WCU', 'why more than one request'],
+      rows,
+    ),
+    '',
+    extra.length
+      ? `Over the design: ${extra
+          .map((e) => `\`${e.id}\` (${costText(measured.get(e.id)!.cost)})`)
+          .join(', ')}.`
+      : 'Every route costs what the design says.',
+  ].join('\n');
+}
+
+function overheadRows(rows: NonNullable<BenchResults['storeOverhead']>['rows'], target: number) {
+  return rows.map((row) => [
+    String(row.concurrency),
+    med(row.subject),
+    med(row.raw),
+    `${f2(row.ratio)} ${mark(row.ratio >= target)}`,
+    `${f2(row.requestsPerOp.subject)} / ${f2(row.requestsPerOp.raw)}`,
+  ]);
+}
+
+function storeSection(r: BenchResults): string {
+  const s = r.storeOverhead;
+  if (!s) return '_Not run._';
+  return [
+    `A client-driven \`Store.update\` (expression fast path: one UpdateItem, no read) of one setting, each worker on its own object, against a raw \`UpdateItemCommand\` on the low-level client that sends the very request the store sent (captured from the store by a middleware): same expression, same condition, \`ReturnValues: ALL_NEW\`, \`ReturnValuesOnConditionCheckFailure: ALL_OLD\`. Target: ≥ ${TARGETS.storeOverRaw} ×.`,
+    '',
+    table(
+      ['concurrency', 'store ops/s', 'raw UpdateItem ops/s', 'ratio', 'requests/op (store / raw)'],
+      overheadRows(s.rows, TARGETS.storeOverRaw),
+    ),
+    '',
+    `The request: \`${s.request.UpdateExpression}\` on condition \`${s.request.ConditionExpression}\`.`,
+  ].join('\n');
+}
+
+function apiSection(r: BenchResults): string {
+  const a = r.apiOverhead;
+  const parts: string[] = [];
+  if (a) {
+    parts.push(
+      `\`PUT /v1/sandboxes/{name}/config/settings/mode\` with \`expectedResourceVersion\`, through the dev server (lib/local/dev-server.ts: JWT check as API Gateway's authorizer, API Gateway v2 event, the real Lambda handler of \`functions/config.ts\` with middy and zod, the store, DynamoDB Local), each worker on its own sandbox, against the raw UpdateItem the handler's store sends for it. The HTTP requests come from a load generator in a separate process on keep-alive connections. Target: ≥ ${TARGETS.apiOverRaw} × at c=${TARGETS.apiConcurrency}.`,
+      '',
+      table(
+        [
+          'concurrency',
+          'HTTP API ops/s',
+          'raw UpdateItem ops/s',
+          'ratio',
+          'requests/op (API / raw)',
+        ],
+        overheadRows(a.rows, TARGETS.apiOverRaw),
+      ),
+    );
+  }
+  if (r.handlerCpu) {
+    parts.push(
+      '',
+      `**Handler CPU per request.** Requests one at a time, in process, through the Lambda entry points (middy, zod, use-case, store), with events as API Gateway sends them: process CPU time (\`process.cpuUsage()\`) of each invocation minus the CPU time spent inside the SDK client's \`send\` (the whole call, measured by wrapping \`send\` on the handlers' client). The last column counts as SDK time only what runs inside the middleware stack (an \`initialize\`-step middleware), which leaves the SDK's own stack resolution to the handler. Powertools metrics are off (\`POWERTOOLS_METRICS_DISABLED=true\`) and the log level is \`SILENT\`. Target: < ${TARGETS.handlerCpuMicros} µs.`,
+      '',
+      table(
+        ['request', 'handler CPU µs', 'SDK CPU µs', 'wall ms', 'handler CPU µs (middleware split)'],
+        r.handlerCpu.map((row) => [
+          row.request,
+          med(row.handler),
+          med(row.sdk),
+          med(row.latencyMs, f2),
+          med(row.handlerOutsideStack),
+        ]),
+      ),
+    );
+  }
+  return parts.length ? parts.join('\n') : '_Not run._';
+}
+
+function contentionSection(r: BenchResults): string {
+  if (!r.contention) return '_Not run._';
+  return [
+    `K server-driven writers increment one counter object. **Store**: \`Store.update\` without a version (read, apply, write conditioned on the version read; on a conflict re-apply on the \`ALL_OLD\` item after full-jitter backoff, at most 5 attempts, then ABORTED and the writer starts its next update). **Naive**: GetItem, then UpdateItem conditioned on the version read; on a conflict read again and retry at once. Each window uses a fresh object; at its end the object's count and version are checked against the successes the writers counted. Target at K=${TARGETS.contentionWriters}: ≥ ${TARGETS.contentionOverNaive} ×, and nothing lost.`,
+    '',
+    table(
+      [
+        'K',
+        'store successes/s',
+        'naive successes/s',
+        'ratio',
+        'store ABORTED',
+        'requests per success (store / naive)',
+        'lost (store / naive)',
+      ],
+      r.contention.map((row) => [
+        String(row.writers),
+        med(row.store.successes),
+        med(row.naive.successes),
+        `${f2(row.ratio)}${row.writers === TARGETS.contentionWriters ? ` ${mark(row.ratio >= TARGETS.contentionOverNaive)}` : ''}`,
+        int(row.store.gaveUp),
+        `${one(row.store.requestsPerSuccess)} / ${one(row.naive.requestsPerSuccess)}`,
+        `${row.store.lost} / ${row.naive.lost}`,
+      ]),
+    ),
+  ].join('\n');
+}
+
+function backfillSection(r: BenchResults): string {
+  const b = r.backfill;
+  if (!b) return '_Not run._';
+  return [
+    `\`backfillResourceVersions\` (lib/jobs/backfill.ts) with its defaults — ${b.concurrency / 4} scan segments × 4 stamps in flight, pages of 250 — and no rate limit (\`rate: 0\`; deployed it is limited to 500 WCU/s by default), against raw conditional UpdateItems (the backfill's own stamp: \`SET #rv = :one\` on \`attribute_exists(#pk) AND attribute_not_exists(#rv) AND attribute_not_exists(#tomb) AND #kind IN (…)\`) of keys known up front, ${b.concurrency} in flight. Each window stamps a table of its own seeded with ${int(b.itemsPerWindow)} legacy items (BatchWriteItem), the two sides alternating; the backfill's windows stamp ${int(b.items)} items in all. The backfill's time includes its scan and its verify pass.`,
+    '',
+    table(
+      ['', 'items/s', 'ratio'],
+      [
+        [
+          'backfill (scan + stamps + verify)',
+          med(b.backfill),
+          `${f2(b.ratio)} ${mark(b.ratio >= TARGETS.backfillOverRaw)}`,
+        ],
+        ['backfill, stamping phase only', med(b.stampingPhase), ''],
+        ['raw conditional UpdateItem', med(b.raw), ''],
+      ],
+    ),
+    '',
+    `Requests per stamped item (scan pages and verify included): ${f2(b.requestsPerItem)}.`,
+    '',
+    `**Second run** over each fully stamped table: ${b.secondRun.writes} writes ${mark(b.secondRun.writes === 0)}; items read by its two scans (stamping scan and verify pass) per second ${med(b.secondRun.scanned)} ${mark(b.secondRun.scanned.median >= TARGETS.secondRunScanPerSecond)} (target ≥ ${int(TARGETS.secondRunScanPerSecond)}); table items covered per second by the whole run ${med(b.secondRun.tableItems)}.`,
+  ].join('\n');
+}
+
+function coldStartSection(r: BenchResults): string {
+  const c = r.coldStart;
+  if (!c) return '_Not run._';
+  const row = (b: typeof c.baseline, baseline: boolean) => [
+    baseline ? 'baseline: DynamoDBDocumentClient + one UpdateCommand' : b.functions.join(', '),
+    kib(b.bytes),
+    kib(b.gzipBytes),
+    kib(b.sourceMapBytes),
+    med(b.cpu),
+    one(b.netCpuMs),
+    baseline ? '1.00' : `${f2(b.ratio)} ${mark(b.ratio <= TARGETS.coldStartOverBaseline)}`,
+    `${med(b.wall)} → ${one(b.netWallMs)}${baseline ? '' : ` (${f2(b.wallRatio)})`}`,
+    `${med(b.cpuWithSourceMaps)} → ${one(b.netCpuWithSourceMapsMs)}`,
+  ];
+  return [
+    `Every function of the stack (cdk/shellgate-stack.ts) bundled by CDK itself into a scratch cloud assembly — ${c.bundling} — and the baseline (bench/fixtures/update-only.ts) bundled by the same construct. Each window starts a fresh \`node\` per bundle that imports it and reports its own CPU time and its time since start; net = median − the median of the same for \`node -e 0\` (CPU ${med(c.node.cpu, one)} ms, wall ${med(c.node.wall, one)} ms). The target compares **CPU time**, which leaves out the time a process waits for a core on this shared machine (a Lambda cold start is CPU-bound too); wall time is shown beside it. The environment is the one CDK gives the functions; the last column adds \`--enable-source-maps\`, which the functions run with. Target: net ≤ ${TARGETS.coldStartOverBaseline} × the baseline's.`,
+    '',
+    table(
+      [
+        'bundle',
+        'minified',
+        'gzip -9',
+        'source map',
+        'CPU ms',
+        'net CPU ms',
+        'ratio',
+        'wall ms → net (ratio)',
+        'CPU ms with source maps → net',
+      ],
+      [row(c.baseline, true), ...c.bundles.map((b) => row(b, false))],
+    ),
+  ].join('\n');
+}
+
+/** RESULTS.md: the targets first, a table per section, the machine, and the data it came from. */
+export function renderReport(r: BenchResults): string {
+  const outcomes = evaluate(r);
+  const passed = outcomes.filter((o) => o.pass).length;
+  const versions = Object.entries(r.versions)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(' · ');
+  return `# Benchmarks
+
+Generated by \`${r.command}\` on ${r.startedAt} in ${int(r.durationSeconds)} s${r.quick ? ' (**quick run: shortened windows, not valid for `npm run bench:check`**)' : ''}. Do not edit: run the command again. \`npm run bench:check\` re-evaluates the targets from the data embedded at the end of this file.
+
+Benchmarks report; they are not tests. Every target is a ratio measured in the same run: the two sides alternate window by window (A B A B …, ${r.plan.windows} windows each, ${r.plan.windowMs} ms per throughput window) and are compared by their medians, because absolute numbers on a shared machine drift by up to 50 % within a minute. Each median is shown **bold** with the range of its windows (min–max) beside it. Everything runs on 127.0.0.1 against DynamoDB Local (in memory), started by the run.
+
+## Targets — ${passed} of ${outcomes.length} met
+
+${table(
+  ['section', 'target', 'measured', ''],
+  outcomes.map((o) => [o.section, o.target, o.measured, mark(o.pass)]),
+)}
+
+## Machine
+
+${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, ${r.machine.os}; 1-minute load average ${one(r.machine.loadAverage.start)} at the start, ${one(r.machine.loadAverage.end)} at the end (other work on the machine counts against both sides alike).
+${versions}.
+Section times: ${Object.entries(r.sectionSeconds)
+    .map(([k, v]) => `${k} ${int(v)} s`)
+    .join(', ')}.
+
+## 1. DynamoDB requests per API operation
+
+${requestsSection(r)}
+
+## 2. Store overhead
+
+${storeSection(r)}
+
+## 3. API overhead
+
+${apiSection(r)}
+
+## 4. Contention on one object
+
+${contentionSection(r)}
+
+## 5. Backfill
+
+${backfillSection(r)}
+
+## 6. Cold start
+
+${coldStartSection(r)}
+
+## Scale on paper
+
+What these numbers mean on real DynamoDB — partition limits, index write amplification, hot keys, transactions, Lambda concurrency, capacity units and cost per million calls — is in [docs/scaling.md](../docs/scaling.md).
+
+${embed(r)}`;
+}
