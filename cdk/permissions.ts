@@ -55,8 +55,9 @@ export const JOB_DYNAMO_ACTIONS = {
     'dynamodb:UpdateItem',
     // lib/store/scan.ts `scanVersionPage` and `countUnversionedPage`: the segmented scans.
     'dynamodb:Scan',
-    // lib/store/scan.ts `estimateItemCount`, called at the start of every backfill run (the
-    // item count only feeds the progress ETA; without it each run would log an AccessDenied).
+    // lib/store/scan.ts `estimateItemCount`, called at the start of every backfill run. The
+    // count only feeds the progress ETA and a failure is ignored, but a denied call would be an
+    // AccessDenied event in CloudTrail on every run.
     'dynamodb:DescribeTable',
   ],
   reconcile: [
@@ -72,5 +73,3 @@ export const JOB_DYNAMO_ACTIONS = {
     'dynamodb:DeleteItem',
   ],
 } as const satisfies Record<string, readonly string[]>;
-
-export type JobName = keyof typeof JOB_DYNAMO_ACTIONS;
