@@ -21,7 +21,8 @@ const MAX_SAFETY_MS = 10_000;
 /** The part of the invocation's remaining time a job may use. */
 function budgetMs(context: Invocation): number {
   const remaining = context.getRemainingTimeInMillis();
-  return Math.max(0, remaining - Math.min(MAX_SAFETY_MS, remaining * 0.2));
+  // AbortSignal.timeout takes whole milliseconds only.
+  return Math.max(0, Math.floor(remaining - Math.min(MAX_SAFETY_MS, remaining * 0.2)));
 }
 
 function requireStore(): Store {

@@ -32,7 +32,7 @@ describe('migrate handler', () => {
     // act
     const first = await handlers.migrate({}, context(0));
     const stopped = await store.get<MigrationRecord>(keys.migration('005-resource-version'));
-    const second = await handlers.migrate({}, context(300_000));
+    const second = await handlers.migrate({}, context(299_997));
     const third = await handlers.migrate({}, context(300_000));
 
     // assert
@@ -75,7 +75,8 @@ describe('reconcile handler', () => {
       }),
     );
 
-    const result = await handlers.reconcile({}, context(60_000));
+    // Like a real context: the remaining time is not a round number.
+    const result = await handlers.reconcile({}, context(29_003));
 
     expect(result.provisionTimeouts).toBe(1);
     const after = await store.get<SandboxData>(keys.sandbox(name));
