@@ -128,7 +128,7 @@ describe('migration runner', () => {
   it('a stopped run resumes from its checkpoints: nothing is stamped twice or missed', async () => {
     // arrange
     const store = await createTestStore();
-    const seed = await seedLegacyItems(store, { legacy: 1_500 });
+    const seed = await seedLegacyItems(store, { legacy: 1_000 });
     const stop = new AbortController();
 
     // act: stop past 750 stamps: three segments have at most three 250-item pages in flight,
@@ -138,7 +138,7 @@ describe('migration runner', () => {
       rate: 0,
       signal: stop.signal,
       onProgress: (_id, s) => {
-        if (s.counts.stamped >= 900) stop.abort();
+        if (s.counts.stamped >= 760) stop.abort();
       },
     });
     const paused = await record(store);
@@ -150,10 +150,10 @@ describe('migration runner', () => {
     expect(paused?.data.lease).toBeNull();
     expect(second.status).toBe('done');
     expect(second.resumed).toBe(true);
-    expect(first.counts.stamped).toBeGreaterThanOrEqual(900);
-    expect(first.counts.stamped! + second.counts.stamped!).toBe(1_500);
+    expect(first.counts.stamped).toBeGreaterThanOrEqual(760);
+    expect(first.counts.stamped! + second.counts.stamped!).toBe(1_000);
     // It resumed where the first run's checkpoints stood rather than rescanning everything.
-    expect(second.counts.scanned).toBeLessThan(1_500);
+    expect(second.counts.scanned).toBeLessThan(1_000);
     await expectAllStamped(store, seed.legacy);
   });
 
@@ -161,7 +161,7 @@ describe('migration runner', () => {
     // arrange: runner A's process "dies" (every request fails) right after its first
     // checkpoint with progress reached the table
     const store = await createTestStore();
-    const seed = await seedLegacyItems(store, { legacy: 900 });
+    const seed = await seedLegacyItems(store, { legacy: 600 });
     const doomed = otherStore(store);
     let stampsA = 0;
     let dead = false;
@@ -208,8 +208,8 @@ describe('migration runner', () => {
     expect(orphaned?.data.lease?.owner).toBe('runner-a');
     expect(events).toContain('waiting');
     expect(runB).toMatchObject({ status: 'done', resumed: true });
-    expect(runB.counts.scanned).toBeLessThan(900);
-    expect(stampsA + runB.counts.stamped!).toBe(900);
+    expect(runB.counts.scanned).toBeLessThan(600);
+    expect(stampsA + runB.counts.stamped!).toBe(600);
     await expectAllStamped(store, seed.legacy);
     expect((await record(store))?.data).toMatchObject({ status: 'done', runs: 2, lease: null });
   });
@@ -268,15 +268,15 @@ describe('migration runner', () => {
 
   it('status reports progress and the lease while a run is stopped part-way', async () => {
     const store = await createTestStore();
-    await seedLegacyItems(store, { legacy: 900 });
+    await seedLegacyItems(store, { legacy: 600 });
     const stop = new AbortController();
-    // Two segments have at most two 250-item pages in flight: past 500 stamps one is checkpointed.
+    // One segment has one 250-item page in flight: past 250 stamps a page is checkpointed.
     await runMigration(store, resourceVersionBackfill, {
-      segments: 2,
+      segments: 1,
       rate: 0,
       signal: stop.signal,
       onProgress: (_id, s) => {
-        if (s.counts.stamped >= 520) stop.abort();
+        if (s.counts.stamped >= 260) stop.abort();
       },
     });
 
@@ -285,7 +285,7 @@ describe('migration runner', () => {
     expect(status?.status).toBe('pending');
     expect(status?.runs).toBe(1);
     expect(status?.totals.stamped).toBeGreaterThan(0);
-    expect(status?.totals.stamped).toBeLessThan(900);
+    expect(status?.totals.stamped).toBeLessThan(600);
     expect(status?.lease).toBeUndefined();
   });
 });
