@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { keys } from '#lib/domain/keys.ts';
-import { type ApiResponse, type Call, createTestApi } from '#test/support/api.ts';
+import { type ApiResponse, createTestApi } from '#test/support/api.ts';
 import {
   checkHistory,
   type Event,

@@ -173,7 +173,7 @@ export function checkHistory(
         });
       }
       for (const e of evs) {
-        if (!e.marker || e.marker.field !== 'config' || e.status >= 300) continue;
+        if (e.marker?.field !== 'config' || e.status >= 300) continue;
         const present =
           (final.config as Record<string, string> | undefined)?.[e.marker.key] !== undefined;
         if (!present) {
@@ -208,7 +208,7 @@ export function checkHistory(
 
   // A failed write's marker is in no final object of that name (failures carry no id).
   for (const e of events) {
-    if (!e.marker || e.marker.field !== 'config' || e.status < 300) continue;
+    if (e.marker?.field !== 'config' || e.status < 300) continue;
     const final = finals.get(`${e.kind}/${e.name}`);
     if ((final?.config as Record<string, string> | undefined)?.[e.marker.key] !== undefined) {
       out.push({
