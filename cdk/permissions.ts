@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_DYNAMO_ACTIONS } from '#lib/http/idempotency.ts';
 import {
   type DynamoAction,
   type FunctionName,
@@ -6,22 +7,10 @@ import {
   routes,
 } from '#lib/http/routes.ts';
 
+export { IDEMPOTENCY_DYNAMO_ACTIONS };
+
 /** The HTTP functions, one per route-table `fn` group, in route-table order. */
 export const HTTP_FUNCTIONS: readonly FunctionName[] = [...new Set(routes.map((r) => r.fn))];
-
-/**
- * What the HTTP handler does itself, around the use-case, for a mutating route that carries an
- * `Idempotency-Key` (lib/http/idempotency.ts). The route table lists only the use-cases'
- * actions, so these are added to every function with a mutating route.
- */
-export const IDEMPOTENCY_DYNAMO_ACTIONS = [
-  // `claim` → Store.claimRecord: a conditional put of the key's record.
-  'dynamodb:PutItem',
-  // `claim` taking over an expired claim, and `complete` → Store.updateRecordIf.
-  'dynamodb:UpdateItem',
-  // `release` after a failed request → Store.deleteRecordIf, so that a retry runs again.
-  'dynamodb:DeleteItem',
-] as const satisfies readonly DynamoAction[];
 
 /**
  * The DynamoDB actions an HTTP function may call: the union of its routes' `dynamo` lists in the

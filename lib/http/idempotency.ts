@@ -1,6 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { IdempotencyMismatch, InvalidArgument, Unavailable } from '#lib/errors.ts';
 import type { Store } from '#lib/store/store.ts';
+import type { DynamoAction } from './routes.ts';
+
+/**
+ * The DynamoDB actions idempotency itself needs, besides the route's own: `claim` puts the
+ * key's record (and updates it to take over an expired claim), `complete` updates it, and
+ * `release` deletes it after a failure so that a retry runs again.
+ */
+export const IDEMPOTENCY_DYNAMO_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const satisfies readonly DynamoAction[];
 
 /** How long a replayable response is kept. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;

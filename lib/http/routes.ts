@@ -107,7 +107,10 @@ export interface Route {
 
 const READ: DynamoAction[] = ['dynamodb:GetItem', 'dynamodb:Query'];
 const CAS: DynamoAction[] = [...READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
-const TX: DynamoAction[] = [...CAS, 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
+/** Transactions that delete bookkeeping records. */
+const CAS_DELETE: DynamoAction[] = [...CAS, 'dynamodb:DeleteItem'];
+/** Transactions that also check another object's state. */
+const TX: DynamoAction[] = [...CAS_DELETE, 'dynamodb:ConditionCheckItem'];
 
 function page<D>(p: Page<StoredObject<D>>, view: (o: StoredObject<D>) => unknown) {
   return {
@@ -201,7 +204,7 @@ export const routes: readonly Route[] = [
     query: S.PreconditionQuery,
     response: V.ProviderView,
     status: 200,
-    dynamo: TX,
+    dynamo: CAS_DELETE,
     run: async (ctx, { params }) => ({
       body: providerView(await deleteProvider(ctx, params.name)),
     }),
@@ -258,7 +261,7 @@ export const routes: readonly Route[] = [
     query: S.PreconditionQuery,
     response: V.SandboxView,
     status: 200,
-    dynamo: TX,
+    dynamo: CAS_DELETE,
     run: async (ctx, { params }) => ({ body: sandboxView(await deleteSandbox(ctx, params.name)) }),
   },
   {
@@ -360,7 +363,7 @@ export const routes: readonly Route[] = [
     body: S.PolicyBody,
     response: V.RevisionView,
     status: 200,
-    dynamo: TX,
+    dynamo: CAS,
     run: async (ctx, { params, body }) => {
       const res = await putPolicy(ctx, params.name, body);
       return {
@@ -396,7 +399,7 @@ export const routes: readonly Route[] = [
     body: S.RevisionStatusBody,
     response: V.RevisionView,
     status: 200,
-    dynamo: TX,
+    dynamo: CAS,
     run: async (ctx, { params, body }) =>
       one(await reportRevisionStatus(ctx, params.name, params.version, body), revisionView),
   },

@@ -130,7 +130,7 @@ describe('roles', () => {
    * and should be seen in review.
    */
   const expected: Record<keyof typeof functions, string[]> = {
-    providers: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    providers: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     sandboxes: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     config: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     sessions: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
