@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { childPrefix } from '#lib/domain/keys.ts';
 import { PHASES } from '#lib/domain/types.ts';
 
 /** Limits of SPEC §1, and the ones this service sets where the spec is silent (docs/api.md). */
@@ -11,6 +12,8 @@ export const LIMITS = {
   providersPerSandbox: 32,
   labels: 64,
   policyBytes: 64 * 1024,
+  /** Levels of objects and arrays in a policy; DynamoDB allows 32 in a whole item. */
+  policyDepth: 20,
   /** Every object stays well below DynamoDB's 400 KB item limit. */
   objectBytes: 300 * 1024,
   conditions: 16,
@@ -37,7 +40,14 @@ export function isLabelKey(key: string): boolean {
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const local = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return false;
+  if (
+    prefix !== undefined &&
+    (prefix.length > 253 ||
+      !DNS_SUBDOMAIN.test(prefix) ||
+      prefix.split('.').some((label) => label.length > 63))
+  ) {
+    return false;
+  }
   return local.length >= 1 && local.length <= 63 && LABEL_NAME.test(local);
 }
 
@@ -82,12 +92,45 @@ const preconditions = {
   expectedId: uuid.optional(),
 };
 
-export const jsonObject = z
-  .record(z.string(), z.unknown())
-  .refine(
-    (p) => bytes(JSON.stringify(p)) <= LIMITS.policyBytes,
-    `is at most ${LIMITS.policyBytes} bytes as JSON`,
-  );
+/** Violations reported per walk: enough to fix the input, never a response as big as it. */
+const MAX_REPORTED = 10;
+
+/** DynamoDB stores numbers of magnitude 1e-130…1e126; the SDK refuses integers past 2^53. */
+const isStorableNumber = (n: number) =>
+  n === 0 || (Math.abs(n) >= 1e-130 && Math.abs(n) <= Number.MAX_SAFE_INTEGER);
+
+/**
+ * A free-form JSON object (a policy): nested at most `policyDepth` levels (DynamoDB allows 32
+ * for the whole item), numbers DynamoDB can store, at most `policyBytes` as JSON. Walked
+ * without recursion, so no input can exhaust the stack.
+ */
+export const jsonObject = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  const stack: Array<{ node: unknown; path: string[] }> = [{ node: value, path: [] }];
+  let badNumbers = 0;
+  while (stack.length) {
+    const { node, path } = stack.pop()!;
+    if (typeof node === 'number' && !isStorableNumber(node) && ++badNumbers <= MAX_REPORTED) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: 'numbers must be 0 or of magnitude 1e-130 to 2^53-1',
+      });
+    }
+    if (node === null || typeof node !== 'object') continue;
+    if (path.length >= LIMITS.policyDepth) {
+      ctx.addIssue({
+        code: 'custom',
+        path: path.slice(0, LIMITS.policyDepth),
+        message: `is nested more than ${LIMITS.policyDepth} levels deep`,
+      });
+      return;
+    }
+    for (const [k, v] of Object.entries(node)) stack.push({ node: v, path: [...path, k] });
+  }
+  if (bytes(JSON.stringify(value)) > LIMITS.policyBytes) {
+    ctx.addIssue({ code: 'custom', message: `is at most ${LIMITS.policyBytes} bytes as JSON` });
+  }
+});
 
 export const providerType = z
   .string()
@@ -189,16 +232,21 @@ export const RevisionStatusBody = z.strictObject({
 });
 export type RevisionStatusBody = z.infer<typeof RevisionStatusBody>;
 
-export const settingValue = z.union([
-  z
-    .string()
-    .refine(
-      (v) => bytes(v) <= LIMITS.mapValueBytes,
-      `strings are at most ${LIMITS.mapValueBytes} bytes`,
-    ),
-  z.boolean(),
-  z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
-]);
+export const settingValue = z.union(
+  [
+    z
+      .string()
+      .refine(
+        (v) => bytes(v) <= LIMITS.mapValueBytes,
+        `strings are at most ${LIMITS.mapValueBytes} bytes`,
+      ),
+    z.boolean(),
+    z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
+  ],
+  {
+    error: `must be a string of at most ${LIMITS.mapValueBytes} bytes, a boolean or an integer within ±(2^53-1)`,
+  },
+);
 export const SettingBody = z.strictObject({ value: settingValue, ...preconditions });
 export type SettingBody = z.infer<typeof SettingBody>;
 
@@ -248,10 +296,50 @@ export const SettingParams = z.strictObject({ key: settingKey });
 export const SessionParams = z.strictObject({ id: uuid });
 export const ServiceParams = z.strictObject({ name, service: name });
 
-const pagination = {
+interface TokenScopes {
+  /** Tokens of a list by kind: the cursor carries the index key, whose partition is the scope. */
+  byKind: boolean;
+  /** Tokens of a query of one sandbox's children with these sort-key prefixes. */
+  children: readonly string[];
+}
+
+const cursorValue = (v: unknown) =>
+  typeof v === 'string' && v.length > 0 && v.length < 2048 && v.isWellFormed();
+
+/**
+ * Whether a page token has the shape the store issues (base64url JSON `{s: scope, k: cursor}`,
+ * the cursor being the key of the page's last item) for a route that reads `scopes`. DynamoDB
+ * rejects a start key outside the query, so a forged or misplaced token must stop here.
+ */
+function isPageToken(token: string, scopes: TokenScopes): boolean {
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    return false;
+  }
+  const { s, k } = (parsed ?? {}) as { s?: unknown; k?: unknown };
+  if (typeof s !== 'string' || !k || typeof k !== 'object' || Array.isArray(k)) return false;
+  const cursor = k as Record<string, unknown>;
+  if (!Object.values(cursor).every(cursorValue)) return false;
+  const attributes = Object.keys(cursor).sort().join(',');
+  if (attributes === 'gsi1pk,gsi1sk,pk,sk') return scopes.byKind && cursor.gsi1pk === s;
+  if (attributes === 'pk,sk') {
+    return cursor.pk === s && scopes.children.some((p) => (cursor.sk as string).startsWith(p));
+  }
+  return false;
+}
+
+const pagination = (scopes: TokenScopes) => ({
   pageSize: intString(1, LIMITS.pageSizeMax).optional(),
-  pageToken: z.string().min(1).max(4096).optional(),
-};
+  pageToken: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((t) => isPageToken(t, scopes), 'is not a valid page token')
+    .optional(),
+});
 
 /** `k=v,k2=v2` → a map; each key and value checked with the label syntax. */
 export const labelSelector = z.string().transform((raw, ctx) => {
@@ -269,12 +357,21 @@ export const labelSelector = z.string().transform((raw, ctx) => {
   return out;
 });
 
-export const ListQuery = z.strictObject({ ...pagination });
+/** Lists by kind (providers, inference routes) and of a sandbox's revisions and sessions. */
+export const ListQuery = z.strictObject({
+  ...pagination({
+    byKind: true,
+    children: [childPrefix.policyRevision, childPrefix.sshSession],
+  }),
+});
 export const SandboxListQuery = z.strictObject({
-  ...pagination,
+  ...pagination({ byKind: true, children: [] }),
   labelSelector: labelSelector.optional(),
 });
-export const ServiceListQuery = z.strictObject({ ...pagination, sandbox: name.optional() });
+export const ServiceListQuery = z.strictObject({
+  ...pagination({ byKind: true, children: [childPrefix.service] }),
+  sandbox: name.optional(),
+});
 /** DELETE and body-less routes take the preconditions in the query string. */
 export const PreconditionQuery = z.strictObject({
   expectedResourceVersion: intString(0, Number.MAX_SAFE_INTEGER).optional(),

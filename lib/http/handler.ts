@@ -32,8 +32,11 @@ function violations(where: string, error: z.ZodError): FieldViolation[] {
     field: [where, ...issue.path.map(String)].join('.'),
     message:
       issue.code === 'unrecognized_keys'
-        ? `unknown field(s): ${(issue as { keys: string[] }).keys.join(', ')}`
-        : issue.message,
+        ? `unknown field(s): ${issue.keys.join(', ')}`
+        : issue.code === 'invalid_key'
+          ? // A map key's own rule says more than zod's "Invalid key in record".
+            (issue.issues[0]?.message ?? issue.message)
+          : issue.message,
   }));
 }
 
@@ -56,11 +59,53 @@ function parseBody(route: Route, event: HttpEvent): unknown {
   if (type !== 'application/json' && !type?.endsWith('+json')) {
     throw new HttpRejection(415, 'header.content-type', 'must be application/json');
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(raw);
+    parsed = JSON.parse(raw);
   } catch {
     throw new InvalidArgument([{ field: 'body', message: 'is not valid JSON' }]);
   }
+  const errors = plainJsonViolations(parsed);
+  if (errors.length) throw new InvalidArgument(errors);
+  return parsed;
+}
+
+/** Nesting levels any body may have; every valid body is far shallower. */
+export const MAX_BODY_DEPTH = 32;
+/** Violations reported per body: enough to fix it, never a response as big as the body. */
+const MAX_REPORTED = 10;
+
+/**
+ * What JSON allows but no field of this API does, checked once for the whole body without
+ * recursion: strings that are not well-formed Unicode (lone surrogates cannot be stored as
+ * UTF-8), `__proto__` keys (objects built from them silently lose them), and nesting that
+ * deep (it would exhaust the stack of whatever walks it next).
+ */
+function plainJsonViolations(body: unknown): FieldViolation[] {
+  const errors: FieldViolation[] = [];
+  const field = (path: string[]) => ['body', ...path].join('.');
+  const stack: Array<{ node: unknown; path: string[] }> = [{ node: body, path: [] }];
+  while (stack.length && errors.length < MAX_REPORTED) {
+    const { node, path } = stack.pop()!;
+    if (typeof node === 'string') {
+      if (!node.isWellFormed())
+        errors.push({ field: field(path), message: 'is not well-formed Unicode' });
+      continue;
+    }
+    if (node === null || typeof node !== 'object') continue;
+    if (path.length >= MAX_BODY_DEPTH) {
+      errors.push({ field: field(path), message: `is nested more than ${MAX_BODY_DEPTH} levels` });
+      break;
+    }
+    for (const [k, v] of Object.entries(node)) {
+      const at = [...path, k];
+      if (k === '__proto__') errors.push({ field: field(at), message: 'is not an allowed key' });
+      else if (!k.isWellFormed())
+        errors.push({ field: field(path), message: 'has a key that is not well-formed Unicode' });
+      else stack.push({ node: v, path: at });
+    }
+  }
+  return errors.slice(0, MAX_REPORTED);
 }
 
 interface ParsedInput {

@@ -8,7 +8,8 @@ export interface Preconditions {
   fromIfMatch: boolean;
 }
 
-const ETAG = /^"([0-9a-fA-F-]{36}):([1-9]\d{0,15})"$/;
+/** One strong ETag as the API issues them: `"<uuid>:<resourceVersion>"`. */
+const ETAG = /^"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([1-9]\d{0,15})"$/i;
 
 /**
  * The caller's precondition, from `expectedResourceVersion`/`expectedId` in the body (query
@@ -22,13 +23,14 @@ export function parsePreconditions(
   if (!isMutating(route)) return { fromIfMatch: false };
   const source = route.body ? input.body : input.query;
   let version = source.expectedResourceVersion as number | undefined;
-  let id = source.expectedId as string | undefined;
+  // UUIDs compare case-insensitively; the server issues them in lowercase.
+  let id = (source.expectedId as string | undefined)?.toLowerCase();
   const ifMatch = headers['if-match']?.trim();
   if (ifMatch === undefined || ifMatch === '*') {
     return { expectedResourceVersion: version, expectedId: id, fromIfMatch: false };
   }
   const m = ETAG.exec(ifMatch);
-  if (!m) {
+  if (!m || Number(m[2]) > Number.MAX_SAFE_INTEGER) {
     throw new InvalidArgument([
       { field: 'header.if-match', message: 'must be one strong ETag "<id>:<resourceVersion>"' },
     ]);
