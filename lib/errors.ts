@@ -15,6 +15,24 @@ export type ErrorCode =
   | 'UNAVAILABLE'
   | 'INTERNAL';
 
+const KIND_LABELS: Record<string, string> = {
+  Provider: 'provider',
+  Sandbox: 'sandbox',
+  SandboxSettings: 'the settings of sandbox',
+  PolicyRevision: 'policy revision',
+  SSHSession: 'SSH session',
+  Service: 'service',
+  InferenceRoute: 'inference route',
+  Migration: 'migration',
+  Route: 'route',
+};
+
+/** How messages name an object: `sandbox dev`, `SSH session <id>`, `the global settings`. */
+export function describeObject(kind: string, name: string): string {
+  if (kind === 'GlobalSettings') return 'the global settings';
+  return `${KIND_LABELS[kind] ?? kind} ${name}`;
+}
+
 export class ShellgateError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
@@ -54,7 +72,7 @@ export class NotFound extends ShellgateError {
   readonly kind: string;
   readonly objectName: string;
   constructor(kind: string, name: string) {
-    super('NOT_FOUND', `${kind} ${name} not found.`);
+    super('NOT_FOUND', `${describeObject(kind, name)} does not exist.`);
     this.kind = kind;
     this.objectName = name;
   }
@@ -64,7 +82,7 @@ export class AlreadyExists extends ShellgateError {
   readonly kind: string;
   readonly objectName: string;
   constructor(kind: string, name: string) {
-    super('ALREADY_EXISTS', `${kind} ${name} already exists.`);
+    super('ALREADY_EXISTS', `${describeObject(kind, name)} already exists.`);
     this.kind = kind;
     this.objectName = name;
   }
@@ -86,7 +104,7 @@ export class Aborted extends ShellgateError {
     super(
       'ABORTED',
       message ??
-        `${kind} ${name} was modified by another operation (current resourceVersion ${currentResourceVersion}).`,
+        `${describeObject(kind, name)} was modified by another operation (current resourceVersion ${currentResourceVersion}).`,
     );
     this.kind = kind;
     this.objectName = name;

@@ -88,6 +88,15 @@ export const InferenceRouteView = z.object({
   timeoutSeconds: z.number().int(),
 });
 
+export const AttachResultView = z.object({ sandbox: SandboxView, attached: z.boolean() });
+export const DetachResultView = z.object({ sandbox: SandboxView, detached: z.boolean() });
+export const PolicyResultView = z.object({ sandbox: SandboxView, revision: RevisionView });
+/** The create response is the only one that carries the token. */
+export const CreatedSessionView = SessionView.extend({ token: z.string() });
+export const RevokeResultView = z.object({ session: SessionView, revoked: z.boolean() });
+export const HealthView = z.object({ status: z.literal('ok') });
+export const OpenApiView = z.record(z.string(), z.unknown());
+
 export const listOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextPageToken: z.string().optional() });
 
@@ -97,7 +106,10 @@ export const Problem = z.object({
   status: z.number().int(),
   detail: z.string(),
   code: z.string(),
+  instance: z.string(),
+  requestId: z.string(),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   currentResourceVersion: z.number().int().optional(),
   current: z.unknown().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
 });

@@ -1,21 +1,7 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import * as S from '#lib/api/schemas.ts';
 import * as V from '#lib/api/view-schemas.ts';
 import type { OperationId } from './operations.ts';
-
-/**
- * Response bodies of the routes whose body wraps the object (`{sandbox, attached}` …) or adds
- * to it (the session token): the route table declares the object's view for these, so the
- * client declares what the handlers answer. `test/cli/client-operations.test.ts` lists them and
- * checks every other response schema is the route table's own.
- */
-export const AttachResultView = z.object({ sandbox: V.SandboxView, attached: z.boolean() });
-export const DetachResultView = z.object({ sandbox: V.SandboxView, detached: z.boolean() });
-export const PolicyResultView = z.object({ sandbox: V.SandboxView, revision: V.RevisionView });
-export const CreatedSessionView = V.SessionView.extend({ token: z.string() });
-export const RevokeResultView = z.object({ session: V.SessionView, revoked: z.boolean() });
-export const HealthView = z.object({ status: z.literal('ok') });
-export const OpenApiView = z.record(z.string(), z.unknown());
 
 export interface OperationSchemas {
   params?: z.ZodType;
@@ -48,15 +34,15 @@ export const operationSchemas = {
   attachProvider: {
     params: S.ProviderAttachmentParams,
     query: S.PreconditionQuery,
-    response: AttachResultView,
+    response: V.AttachResultView,
   },
   detachProvider: {
     params: S.ProviderAttachmentParams,
     query: S.PreconditionQuery,
-    response: DetachResultView,
+    response: V.DetachResultView,
   },
   getSandboxConfig: { params: S.NameParams, response: V.ConfigView },
-  putPolicy: { params: S.NameParams, body: S.PolicyBody, response: PolicyResultView },
+  putPolicy: { params: S.NameParams, body: S.PolicyBody, response: V.PolicyResultView },
   listPolicyRevisions: {
     params: S.NameParams,
     query: S.ListQuery,
@@ -84,12 +70,16 @@ export const operationSchemas = {
     query: S.PreconditionQuery,
     response: V.SettingsView,
   },
-  createSSHSession: { params: S.NameParams, body: S.SSHSessionBody, response: CreatedSessionView },
+  createSSHSession: {
+    params: S.NameParams,
+    body: S.SSHSessionBody,
+    response: V.CreatedSessionView,
+  },
   listSSHSessions: { params: S.NameParams, query: S.ListQuery, response: V.listOf(V.SessionView) },
   revokeSSHSession: {
     params: S.SessionParams,
     query: S.PreconditionQuery,
-    response: RevokeResultView,
+    response: V.RevokeResultView,
   },
   exposeService: { params: S.ServiceParams, body: S.ServiceBody, response: V.ServiceView },
   listServices: { query: S.ServiceListQuery, response: V.listOf(V.ServiceView) },
@@ -102,15 +92,6 @@ export const operationSchemas = {
     body: S.InferenceRouteBody,
     response: V.InferenceRouteView,
   },
-  healthz: { response: HealthView },
-  openapi: { response: OpenApiView },
+  healthz: { response: V.HealthView },
+  openapi: { response: V.OpenApiView },
 } satisfies Record<OperationId, OperationSchemas>;
-
-/** Operations whose response schema is declared here rather than taken from the route table. */
-export const responsesDeclaredByClient: readonly OperationId[] = [
-  'attachProvider',
-  'detachProvider',
-  'putPolicy',
-  'createSSHSession',
-  'revokeSSHSession',
-];

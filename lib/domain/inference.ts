@@ -32,12 +32,8 @@ export async function upsertInferenceRoute(
     const res = await ctx.store.update<InferenceRouteData>(
       keys.inferenceRoute(name),
       subject(name),
-      {
-        apply: (cur) => ({
-          ...data,
-          timeoutSeconds: body.timeoutSeconds ?? cur.data.timeoutSeconds,
-        }),
-      },
+      // PUT replaces the route: an omitted timeout takes its default again.
+      { apply: () => data },
       preconditionOf(ctx),
     );
     return { route: observe(ctx, res).object, created: false };

@@ -43,13 +43,8 @@ export async function exposeService(
     const res = await ctx.store.update<ServiceData>(
       keys.service(sandbox, service),
       subject(sandbox, service),
-      {
-        apply: (cur) => ({
-          ...data,
-          domain: body.domain ?? cur.data.domain,
-          url: serviceUrl(sandbox, service, body.targetPort, body.domain ?? cur.data.domain),
-        }),
-      },
+      // PUT replaces the endpoint: an omitted `domain` is false again.
+      { apply: () => data },
       preconditionOf(ctx),
     );
     return { service: observe(ctx, res).object, created: false };

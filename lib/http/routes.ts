@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import * as S from '#lib/api/schemas.ts';
 import * as V from '#lib/api/view-schemas.ts';
 import {
@@ -303,7 +303,7 @@ export const routes: readonly Route[] = [
     scope: 'sandbox:write',
     params: S.ProviderAttachmentParams,
     query: S.PreconditionQuery,
-    response: V.SandboxView,
+    response: V.AttachResultView,
     status: 200,
     dynamo: TX,
     run: async (ctx, { params }) => {
@@ -323,7 +323,7 @@ export const routes: readonly Route[] = [
     scope: 'sandbox:write',
     params: S.ProviderAttachmentParams,
     query: S.PreconditionQuery,
-    response: V.SandboxView,
+    response: V.DetachResultView,
     status: 200,
     dynamo: TX,
     run: async (ctx, { params }) => {
@@ -361,7 +361,7 @@ export const routes: readonly Route[] = [
     scope: 'config:write',
     params: S.NameParams,
     body: S.PolicyBody,
-    response: V.RevisionView,
+    response: V.PolicyResultView,
     status: 200,
     dynamo: CAS,
     run: async (ctx, { params, body }) => {
@@ -486,7 +486,7 @@ export const routes: readonly Route[] = [
     scope: 'sandbox:write',
     params: S.NameParams,
     body: S.SSHSessionBody,
-    response: V.SessionView,
+    response: V.CreatedSessionView,
     status: 201,
     dynamo: TX,
     run: async (ctx, { params, body }) => {
@@ -519,7 +519,7 @@ export const routes: readonly Route[] = [
     scope: 'sandbox:write',
     params: S.SessionParams,
     query: S.PreconditionQuery,
-    response: V.SessionView,
+    response: V.RevokeResultView,
     status: 200,
     dynamo: CAS,
     run: async (ctx, { params }) => {
@@ -648,7 +648,7 @@ export const routes: readonly Route[] = [
     operationId: 'healthz',
     summary: 'Liveness',
     scope: null,
-    response: z.object({ status: z.literal('ok') }),
+    response: V.HealthView,
     status: 200,
     dynamo: [],
     run: async () => ({ body: { status: 'ok' } }),
@@ -660,7 +660,7 @@ export const routes: readonly Route[] = [
     operationId: 'openapi',
     summary: 'This OpenAPI 3.1 document',
     scope: null,
-    response: z.record(z.string(), z.unknown()),
+    response: V.OpenApiView,
     status: 200,
     dynamo: [],
     run: async () => {
