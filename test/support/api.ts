@@ -65,6 +65,7 @@ export async function createTestApi(store?: Store): Promise<{ store: Store; call
     const fn = match?.route.fn ?? 'meta';
     const res = await handlers[fn](event, localContext(fn));
     assertNoSecrets(res.body);
+    assertNoSecrets(JSON.stringify(res.headers));
     return {
       status: res.statusCode,
       headers: res.headers,
