@@ -33,9 +33,10 @@ it(`a randomized concurrent workload keeps every version and change (SEED=${SEED
     describe: (res: ApiResponse) => Partial<Event> = () => ({}),
   ): Promise<ApiResponse> {
     const res = await send();
-    expect(res.status, `#${seq} ${op} ${target.name}: ${JSON.stringify(res.body)}`).toBeLessThan(
-      500,
-    );
+    // 503 is an allowed answer under contention (transaction conflicts outlasting the retries);
+    // like every failure it must have changed nothing, which the checker verifies.
+    const allowed = res.status < 500 || res.status === 503;
+    expect(allowed, `#${seq} ${op} ${target.name}: ${JSON.stringify(res.body)}`).toBe(true);
     events.push({ seq: seq++, client, op, ...target, status: res.status, ...describe(res) });
     return res;
   }
