@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CreateSandboxBody, SandboxStatusBody } from '#lib/api/schemas.ts';
 import { LIMITS } from '#lib/api/schemas.ts';
-import { FailedPrecondition } from '#lib/errors.ts';
+import { FailedPrecondition, NotFound } from '#lib/errors.ts';
 import type { TransactOp } from '#lib/store/transact.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { deleteChildren } from './children.ts';
@@ -79,6 +79,27 @@ export function attachBookkeeping(sandbox: string, provider: string): TransactOp
       condition: { expression: 'attribute_not_exists(#pk)', names: { '#pk': 'pk' } },
     },
   ];
+}
+
+/**
+ * A transaction's check that the sandbox exists and is not being deleted, so that nothing new
+ * is added under a sandbox that delete has already marked.
+ */
+export function sandboxAcceptsChildren(sandbox: string): TransactOp {
+  return {
+    type: 'check',
+    key: keys.sandbox(sandbox),
+    condition: {
+      expression:
+        'attribute_exists(#pk) AND attribute_not_exists(#tomb) AND #data.#phase <> :deleting',
+      names: { '#pk': 'pk', '#tomb': 'tombstone', '#data': 'data', '#phase': 'phase' },
+      values: { ':deleting': 'DELETING' },
+    },
+    failure: (old) =>
+      old
+        ? new FailedPrecondition(`sandbox ${sandbox} is being deleted`, { sandbox })
+        : new NotFound(Kind.Sandbox, sandbox),
+  };
 }
 
 /** The reverse of {@link attachBookkeeping}; only valid while the ref record exists. */

@@ -1,8 +1,9 @@
 import type { ServiceBody } from '#lib/api/schemas.ts';
-import { AlreadyExists, FailedPrecondition, NotFound } from '#lib/errors.ts';
+import { AlreadyExists } from '#lib/errors.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
 import { childPrefix, index, Kind, keys } from './keys.ts';
+import { sandboxAcceptsChildren } from './sandboxes.ts';
 import type { ServiceData } from './types.ts';
 
 const subject = (sandbox: string, service: string) => ({
@@ -55,20 +56,7 @@ export async function exposeService(
   try {
     const res = await ctx.store.transact(
       [
-        {
-          type: 'check',
-          key: keys.sandbox(sandbox),
-          condition: {
-            expression:
-              'attribute_exists(#pk) AND attribute_not_exists(#tomb) AND #data.#phase <> :deleting',
-            names: { '#pk': 'pk', '#tomb': 'tombstone', '#data': 'data', '#phase': 'phase' },
-            values: { ':deleting': 'DELETING' },
-          },
-          failure: (old) =>
-            old
-              ? new FailedPrecondition(`sandbox ${sandbox} is being deleted`, { sandbox })
-              : new NotFound(Kind.Sandbox, sandbox),
-        },
+        sandboxAcceptsChildren(sandbox),
         {
           type: 'create',
           object: {

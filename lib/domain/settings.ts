@@ -1,7 +1,8 @@
-import { AlreadyExists, FailedPrecondition, NotFound } from '#lib/errors.ts';
+import { AlreadyExists, NotFound } from '#lib/errors.ts';
 import type { ItemKey, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
 import { Kind, keys } from './keys.ts';
+import { sandboxAcceptsChildren } from './sandboxes.ts';
 import type { SettingsData, SettingValue } from './types.ts';
 
 type Scope = { sandbox: string } | 'global';
@@ -31,23 +32,7 @@ export async function getSettings(
     }
     // Written before settings objects existed: create them only for a live sandbox.
     const res = await ctx.store.transact(
-      [
-        {
-          type: 'check',
-          key: keys.sandbox(scope.sandbox),
-          condition: {
-            expression:
-              'attribute_exists(#pk) AND attribute_not_exists(#tomb) AND #data.#phase <> :deleting',
-            names: { '#pk': 'pk', '#tomb': 'tombstone', '#data': 'data', '#phase': 'phase' },
-            values: { ':deleting': 'DELETING' },
-          },
-          failure: (old) =>
-            old
-              ? new FailedPrecondition(`sandbox ${scope.sandbox} is being deleted`)
-              : new NotFound(Kind.Sandbox, scope.sandbox),
-        },
-        { type: 'create', object },
-      ],
+      [sandboxAcceptsChildren(scope.sandbox), { type: 'create', object }],
       { requestId: `${ctx.requestId}:init` },
     );
     return res.objects[1] as StoredObject<SettingsData>;
