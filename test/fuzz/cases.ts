@@ -1,0 +1,180 @@
+import fc from 'fast-check';
+import type { z } from 'zod';
+import { isMutating, type Route, routes } from '#lib/http/routes.ts';
+import {
+  bodyBreakers,
+  bodyNotTaken,
+  fieldBreakers,
+  oversizeBody,
+  pathBreakers,
+  queryBreaker,
+  unknownQuery,
+  writeHeaderBreakers,
+} from './breakers.ts';
+import { type RouteModel, routeModels } from './models.ts';
+import {
+  type Breaker,
+  encodeRequest,
+  type FuzzRequest,
+  Stage,
+  setAt,
+  setQuery,
+  slotsConflict,
+} from './request.ts';
+import type { World } from './world.ts';
+
+/** One request of the run, as sent, with the rules it breaks and the answer they call for. */
+export interface FuzzCase {
+  operationId: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  rules: string[];
+  expect: {
+    stage: number;
+    status: number;
+    code: string;
+    /** Each must have a violation (400, 413, 415). */
+    fields: string[];
+    currentResourceVersion?: number;
+  };
+}
+
+const keysOf = (schema: z.ZodType | undefined) =>
+  schema ? Object.keys((schema as unknown as z.ZodObject).shape) : [];
+
+const paramsOf = (route: Route) => [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+
+/** Valid variations every case may carry besides its breakers. */
+function perturbations(route: Route) {
+  const mutating = isMutating(route);
+  return fc.record({
+    idempotencyKey: mutating
+      ? fc.option(fc.stringMatching(/^fz-k-[a-z0-9]{12}$/), { nil: undefined })
+      : fc.constant(undefined),
+    ifMatchAny: fc.boolean().map((b) => mutating && b),
+    versionZero: fc.boolean().map((b) => mutating && b),
+    contentType: route.body
+      ? fc.constantFrom(
+          undefined,
+          'application/json; charset=utf-8',
+          'Application/JSON',
+          'application/merge-patch+json',
+        )
+      : fc.constant(undefined),
+    userAgent: fc.option(fc.constantFrom('curl/8.0', '\u0000', 'é'.repeat(300)), {
+      nil: undefined,
+    }),
+  });
+}
+
+type Perturbations = ReturnType<typeof perturbations> extends fc.Arbitrary<infer P> ? P : never;
+
+function perturb(route: Route, req: FuzzRequest, p: Perturbations): void {
+  if (p.idempotencyKey) req.headers['idempotency-key'] = p.idempotencyKey;
+  if (p.ifMatchAny) req.headers['if-match'] = '*';
+  if (p.contentType) req.headers['content-type'] = p.contentType;
+  if (p.userAgent) req.headers['user-agent'] = p.userAgent;
+  if (p.versionZero) {
+    if (route.body) setAt(req, ['expectedResourceVersion'], 0);
+    else setQuery(req, 'expectedResourceVersion', '0');
+  }
+}
+
+/**
+ * The route's breakers, weighted: refusals by the stored state (which reach DynamoDB) more
+ * often, a body past 512 KiB (which costs the most to build) less.
+ */
+function breakersOf(route: Route, model: RouteModel, world: World) {
+  const list: fc.Arbitrary<Breaker>[] = [];
+  if (route.body) {
+    list.push(...bodyBreakers(keysOf(route.body)), ...(model.fields ?? []).flatMap(fieldBreakers));
+  } else {
+    list.push(bodyNotTaken);
+  }
+  list.push(unknownQuery(keysOf(route.query)));
+  list.push(...(model.query ?? []).map(([name, invalid]) => queryBreaker(name, invalid)));
+  list.push(...pathBreakers(paramsOf(route)));
+  if (isMutating(route)) {
+    list.push(
+      ...writeHeaderBreakers(route.body ? 'body' : 'query', world.box.id, world.idempotencyKey),
+    );
+  }
+  return [
+    { arbitrary: oversizeBody, weight: 1 },
+    ...list.map((arbitrary) => ({ arbitrary, weight: 2 })),
+    ...(model.state ?? []).map((arbitrary) => ({ arbitrary, weight: 3 })),
+  ];
+}
+
+/** The answer the first broken rule calls for; field violations are reported together. */
+function expectationOf(breakers: Breaker[]): FuzzCase['expect'] {
+  const stage = Math.min(...breakers.map((b) => b.stage));
+  const first = breakers.filter((b) => b.stage === stage);
+  if (stage === Stage.fields) {
+    return {
+      stage,
+      status: 400,
+      code: 'INVALID_ARGUMENT',
+      fields: first.map((b) => b.expect.field!),
+    };
+  }
+  const { status, code, field, currentResourceVersion } = first[0]!.expect;
+  return {
+    stage,
+    status,
+    code,
+    fields: field ? [field] : [],
+    ...(currentResourceVersion !== undefined ? { currentResourceVersion } : {}),
+  };
+}
+
+function routeCases(route: Route, model: RouteModel, world: World): fc.Arbitrary<FuzzCase> {
+  return fc
+    .record({
+      base: model.base,
+      perturbations: perturbations(route),
+      breakers: fc.uniqueArray(fc.oneof(...breakersOf(route, model, world)), {
+        minLength: 1,
+        maxLength: 2,
+        comparator: slotsConflict,
+      }),
+    })
+    .map(({ base, perturbations: p, breakers }) => {
+      const req = structuredClone(base);
+      perturb(route, req, p);
+      for (const b of breakers) b.apply(req);
+      const { url, body } = encodeRequest(route, req);
+      const c: FuzzCase = {
+        operationId: model.operationId,
+        method: route.method,
+        url,
+        headers: req.headers,
+        body: body ?? '',
+        rules: breakers.map((b) => b.rule),
+        expect: expectationOf(breakers),
+      };
+      return Object.assign(c, { [fc.toStringMethod]: () => describe(c) });
+    });
+}
+
+/** How a failing case is printed: everything but the bulk of a huge body. */
+function describe(c: FuzzCase): string {
+  const body = c.body.length > 600 ? `${c.body.slice(0, 600)}… (${c.body.length} chars)` : c.body;
+  return JSON.stringify({ ...c, url: c.url.slice(0, 600), body }, null, 1);
+}
+
+/** Cases over every route of the table, each breaking one or two rules. */
+export function fuzzCases(world: World): fc.Arbitrary<FuzzCase> {
+  const models = routeModels(world);
+  const byId = new Map(models.map((m) => [m.operationId, m]));
+  const unmodelled = routes.filter((r) => !byId.has(r.operationId)).map((r) => r.operationId);
+  const unknown = models.filter((m) => !routes.some((r) => r.operationId === m.operationId));
+  if (unmodelled.length || unknown.length) {
+    throw new Error(
+      `the fuzz models and the route table differ: ${[...unmodelled, ...unknown.map((m) => m.operationId)]}`,
+    );
+  }
+  return fc.oneof(...routes.map((r) => routeCases(r, byId.get(r.operationId)!, world)));
+}
