@@ -1,31 +1,37 @@
-import { NotFound } from '#lib/errors.ts';
+import { Aborted, NotFound } from '#lib/errors.ts';
+import { MAX_ATTEMPTS } from '#lib/store/backoff.ts';
 import type { Store } from '#lib/store/store.ts';
 import type { StoredObject } from '#lib/store/types.ts';
-import { Kind, keys } from './keys.ts';
+import { childPrefix, Kind, keys } from './keys.ts';
 import type { SSHSessionData } from './types.ts';
 
 const CONCURRENCY = 16;
 
+/** What removing a session came to: removed, nothing to do, or conflicts outlasted the retries. */
+export type RemoveOutcome = 'removed' | 'unchanged' | 'conflict';
+
 /**
- * Removes an SSH session and its id pointer in one transaction, conditioned on the version
- * read; a session that changed meanwhile is read again and removed at its new version.
+ * Removes an SSH session and its id pointer in one transaction, conditioned on the version the
+ * decision was made on; a session that changed meanwhile is read again and `shouldRemove`
+ * decides again. A missing pointer (data written before pointers) does not block the removal.
  */
 export async function removeSession(
   store: Store,
   session: StoredObject<SSHSessionData>,
   requestId: string,
   shouldRemove: (s: StoredObject<SSHSessionData>) => boolean = () => true,
-): Promise<boolean> {
+): Promise<RemoveOutcome> {
   let current: StoredObject<SSHSessionData> | undefined = session;
-  for (let attempt = 1; current && attempt <= 5; attempt++) {
-    if (!shouldRemove(current)) return false;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    if (!current || !shouldRemove(current)) return 'unchanged';
     try {
       await store.transact(
         [
           { type: 'delete', subject: { kind: Kind.SSHSession, name: current.name }, base: current },
           {
             type: 'record',
-            key: keys.sshSessionPointer(current.id),
+            // The pointer is keyed by the session id in the session's own key.
+            key: keys.sshSessionPointer(current.key.sk.slice(childPrefix.sshSession.length)),
             remove: true,
             condition: {
               expression: 'attribute_not_exists(#pk) OR #sandbox = :sandbox',
@@ -36,14 +42,14 @@ export async function removeSession(
         ],
         { requestId: `${requestId}:${current.id}:${attempt}` },
       );
-      return true;
+      return 'removed';
     } catch (err) {
-      if (err instanceof NotFound) return false;
-      if ((err as { code?: string }).code !== 'ABORTED') throw err;
+      if (err instanceof NotFound) return 'unchanged';
+      if (!(err instanceof Aborted)) throw err;
       current = await store.get<SSHSessionData>(current.key);
     }
   }
-  return false;
+  return 'conflict';
 }
 
 /** Deletes every child of a sandbox (settings, policy revisions, sessions, services). */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Kind, keys } from '#lib/domain/keys.ts';
+import { removeSession } from '#lib/domain/children.ts';
+import { Kind } from '#lib/domain/keys.ts';
 import type { Condition, SandboxData, SSHSessionData } from '#lib/domain/types.ts';
 import { Aborted, NotFound } from '#lib/errors.ts';
-import { MAX_ATTEMPTS } from '#lib/store/backoff.ts';
 import type { Store } from '#lib/store/store.ts';
 import type { StoredObject } from '#lib/store/types.ts';
 import { forEachConcurrently } from './concurrency.ts';
@@ -54,8 +54,10 @@ export async function reconcile(
   });
   await forEachPage<SSHSessionData>(store, Kind.SSHSession, options.signal, async (session) => {
     if (!isDisposable(session, settings.now())) return;
-    const outcome = await removeSession(store, session, settings.now);
-    if (outcome === 'changed') result.sessionsRemoved++;
+    const outcome = await removeSession(store, session, randomUUID(), (s) =>
+      isDisposable(s, settings.now()),
+    );
+    if (outcome === 'removed') result.sessionsRemoved++;
     if (outcome === 'conflict') result.conflicts++;
   });
   return result;
@@ -140,64 +142,4 @@ async function timeOutSandbox(
 function isDisposable(session: StoredObject<SSHSessionData>, now: number): boolean {
   const { revoked, expiresAt } = session.data;
   return revoked === true || (expiresAt != null && Date.parse(expiresAt) <= now);
-}
-
-/** The session's pointer record was already gone; the session is removed on its own. */
-class PointerMissing extends Error {}
-
-/**
- * Deletes the session conditioned on the version it was decided on, together with its pointer
- * record, in one transaction. A conflict re-reads the session and decides again.
- */
-async function removeSession(
-  store: Store,
-  listed: StoredObject<SSHSessionData>,
-  now: () => number,
-): Promise<Outcome> {
-  const id = listed.key.sk.slice('ssh#'.length);
-  const subject = { kind: Kind.SSHSession, name: listed.name };
-  let session: StoredObject<SSHSessionData> | undefined = listed;
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    if (!session || !isDisposable(session, now())) return 'unchanged';
-    try {
-      await store.transact(
-        [
-          { type: 'delete', subject, base: session },
-          {
-            type: 'record',
-            key: keys.sshSessionPointer(id),
-            remove: true,
-            condition: { expression: 'attribute_exists(#pk)', names: { '#pk': 'pk' } },
-            failure: () => new PointerMissing(),
-          },
-        ],
-        { requestId: randomUUID() },
-      );
-      return 'changed';
-    } catch (err) {
-      if (err instanceof NotFound) return 'unchanged';
-      if (err instanceof PointerMissing) return removeSessionAlone(store, session);
-      if (!(err instanceof Aborted)) throw err;
-      session = await store.get<SSHSessionData>(listed.key);
-    }
-  }
-  return 'conflict';
-}
-
-async function removeSessionAlone(
-  store: Store,
-  session: StoredObject<SSHSessionData>,
-): Promise<Outcome> {
-  try {
-    await store.delete(
-      session.key,
-      { kind: Kind.SSHSession, name: session.name },
-      { requestId: randomUUID(), expectedResourceVersion: session.resourceVersion },
-    );
-    return 'changed';
-  } catch (err) {
-    if (err instanceof NotFound) return 'unchanged';
-    if (err instanceof Aborted) return 'conflict';
-    throw err;
-  }
 }
