@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
-import { PermissionDenied, Unauthenticated } from '#lib/errors.ts';
+import type { JWTPayload } from 'jose';
+import { ShellgateError, Unauthenticated } from '#lib/errors.ts';
 import { authorize } from '#lib/http/auth.ts';
 import type { HttpEvent } from '#lib/http/handler.ts';
 import { MAX_BODY_BYTES } from '#lib/http/handler.ts';
@@ -54,6 +55,34 @@ function asGatewayClaims(payload: Record<string, unknown>): Record<string, strin
 }
 
 /**
+ * API Gateway's JWT authorizer also requires `exp` and refuses an `iat` in the future; the
+ * signature, issuer, audience, `exp` and `nbf` checks are the authority's.
+ */
+function checkTimes(payload: JWTPayload): JWTPayload {
+  const now = Math.floor(Date.now() / 1000);
+  if (typeof payload.exp !== 'number') throw new Error('the token has no exp claim');
+  if (payload.iat !== undefined && payload.iat > now) throw new Error('the token is issued later');
+  return payload;
+}
+
+/** The body of `POST /dev/token`: which scopes and how long, both optional. */
+function tokenRequest(body: string): { scopes?: string[]; ttlSeconds?: number } {
+  const asked = body.trim() ? (JSON.parse(body) as unknown) : {};
+  const { scopes, ttlSeconds } = (asked ?? {}) as { scopes?: unknown; ttlSeconds?: unknown };
+  if (
+    asked === null ||
+    typeof asked !== 'object' ||
+    Array.isArray(asked) ||
+    (scopes !== undefined &&
+      !(Array.isArray(scopes) && scopes.every((s) => typeof s === 'string'))) ||
+    (ttlSeconds !== undefined && !Number.isInteger(ttlSeconds))
+  ) {
+    throw new HttpRejection(400, 'body', 'takes {scopes?: string[], ttlSeconds?: integer}');
+  }
+  return { scopes: scopes as string[] | undefined, ttlSeconds: ttlSeconds as number | undefined };
+}
+
+/**
  * Serves the route table on a local port by turning each request into an API Gateway v2 event
  * for the very same handler modules, after the JWT authorizer step (dev-key tokens).
  */
@@ -66,11 +95,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     try {
       const body = await readBody(req);
       if (method === 'POST' && url.pathname === '/dev/token') {
-        const asked = body ? (JSON.parse(body) as { scopes?: string[]; ttlSeconds?: number }) : {};
-        const token = await opts.authority.mint({
-          scopes: asked.scopes,
-          ttlSeconds: asked.ttlSeconds,
-        });
+        const token = await opts.authority.mint(tokenRequest(body));
         return send(res, {
           statusCode: 200,
           headers: { 'content-type': 'application/json' },
@@ -88,7 +113,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
         const m = /^Bearer\s+(\S+)$/i.exec(auth);
         if (!m) throw new Unauthenticated();
         try {
-          claims = asGatewayClaims(await opts.authority.verify(m[1]!));
+          claims = asGatewayClaims(checkTimes(await opts.authority.verify(m[1]!)));
         } catch {
           throw new Unauthenticated('The bearer token is invalid or expired.');
         }
@@ -115,7 +140,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       if (err instanceof SyntaxError) {
         return problem(new HttpRejection(400, 'body', 'is not valid JSON'));
       }
-      if (!(err instanceof Unauthenticated) && !(err instanceof PermissionDenied)) {
+      if (!(err instanceof ShellgateError) || err.code === 'INTERNAL') {
         console.error('dev server error', err);
       }
       problem(err);
