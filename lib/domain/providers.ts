@@ -151,7 +151,7 @@ export async function deleteProvider(
       return current;
     } catch (err) {
       if (err instanceof ProviderInUse) {
-        const refs = await store.queryRecords(keys.providerRefs(name).pk, 'ref#');
+        const refs = await store.records.query(keys.providerRefs(name).pk, 'ref#');
         const sandboxes = refs.map((r) => String(r.sandbox)).sort();
         throw new FailedPrecondition(
           `provider ${name} is attached to sandboxes: ${sandboxes.join(', ')}`,

@@ -266,7 +266,7 @@ export async function deleteSandbox(
   const providers = marked.data.spec?.providers ?? [];
   const present = await Promise.all(
     providers.map(async (p) =>
-      (await store.getRecord(keys.providerRef(p, name))) ? p : undefined,
+      (await store.records.get(keys.providerRef(p, name))) ? p : undefined,
     ),
   );
   const res = await store.transact(

@@ -97,7 +97,7 @@ export async function revokeSession(
   ctx: OperationContext,
   id: string,
 ): Promise<StoredObject<SSHSessionData>> {
-  const pointer = await ctx.store.getRecord(keys.sshSessionPointer(id));
+  const pointer = await ctx.store.records.get(keys.sshSessionPointer(id));
   if (!pointer) throw new NotFound(Kind.SSHSession, id);
   const sandbox = String(pointer.sandbox);
   const res = await ctx.store.update<SSHSessionData>(

@@ -68,7 +68,7 @@ export async function claim(
   scope: IdempotencyScope,
 ): Promise<StoredResponse | undefined> {
   const now = Date.now();
-  const res = await store.claimRecord(scope.recordKey, {
+  const res = await store.records.claim(scope.recordKey, {
     fingerprint: scope.fingerprint,
     state: 'running',
     owner: scope.owner,
@@ -81,7 +81,7 @@ export async function claim(
   if (record.state === 'done') return record.response as StoredResponse;
   // A request that died while holding the key: take its claim over once the lease ran out.
   if (typeof record.lease_until === 'number' && record.lease_until < now) {
-    const taken = await store.updateRecordIf(
+    const taken = await store.records.updateIf(
       scope.recordKey,
       { owner: scope.owner, lease_until: now + CLAIM_LEASE_MS },
       { attribute: 'owner', expected: record.owner },
@@ -101,7 +101,7 @@ export async function complete(
   scope: IdempotencyScope,
   response: StoredResponse,
 ): Promise<void> {
-  await store.updateRecordIf(
+  await store.records.updateIf(
     scope.recordKey,
     { state: 'done', response },
     { attribute: 'owner', expected: scope.owner },
@@ -110,5 +110,5 @@ export async function complete(
 
 /** Gives the key back after a failure, so that a retry runs the request again. */
 export async function release(store: Store, scope: IdempotencyScope): Promise<void> {
-  await store.deleteRecordIf(scope.recordKey, { attribute: 'owner', expected: scope.owner });
+  await store.records.deleteIf(scope.recordKey, { attribute: 'owner', expected: scope.owner });
 }

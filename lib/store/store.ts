@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { Aborted, AlreadyExists, NotFound } from '#lib/errors.ts';
 import {
   A,
@@ -21,8 +18,9 @@ import {
   versionOf,
 } from './attributes.ts';
 import { backoff, MAX_ATTEMPTS } from './backoff.ts';
-import { versionBump, versionCondition } from './conditions.ts';
+import { isConditionFailure, oldItemOf, versionBump, versionCondition } from './conditions.ts';
 import { decodePageToken, encodePageToken } from './page-token.ts';
+import { Records } from './records.ts';
 import { translateSdkError } from './sdk-errors.ts';
 import { tableDefinition } from './table.ts';
 import { type TransactOp, type TransactResult, transactWrite } from './transact.ts';
@@ -69,20 +67,6 @@ interface Subject {
 
 const now = () => new Date().toISOString();
 
-/** Reads the item that DynamoDB returned with a failed condition (`ALL_OLD`), raw or unmarshalled. */
-function oldItemOf(err: unknown): Item | undefined {
-  const raw = (err as { Item?: Record<string, unknown> }).Item;
-  if (!raw) return undefined;
-  return unmarshall(raw as Parameters<typeof unmarshall>[0]);
-}
-
-function isConditionFailure(err: unknown): boolean {
-  return (
-    err instanceof ConditionalCheckFailedException ||
-    (err as { name?: string })?.name === 'ConditionalCheckFailedException'
-  );
-}
-
 /**
  * The one module that talks to DynamoDB. Every write is conditional: creates on
  * `attribute_not_exists`, updates and deletes on the version they were based on.
@@ -90,10 +74,13 @@ function isConditionFailure(err: unknown): boolean {
 export class Store {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** Bookkeeping records beside the objects. */
+  readonly records: Records;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     this.client = client;
     this.tableName = tableName;
+    this.records = new Records(this);
   }
 
   /** Creates an object at version 1; a taken key → ALREADY_EXISTS. */
@@ -466,143 +453,6 @@ export class Store {
         current = err.current as StoredObject<D>;
         await backoff(attempts);
       }
-    }
-  }
-
-  /** Reads a bookkeeping record (an item that is not an object), strongly consistent. */
-  async getRecord(key: ItemKey): Promise<Item | undefined> {
-    try {
-      const res = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
-      );
-      return res.Item;
-    } catch (err) {
-      translateSdkError(err);
-    }
-  }
-
-  /** Every bookkeeping record of one partition under a sort-key prefix, strongly consistent. */
-  async queryRecords(pk: string, prefix: string): Promise<Item[]> {
-    const out: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    try {
-      do {
-        const res = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-            ExpressionAttributeNames: { '#pk': A.pk, '#sk': A.sk },
-            ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        out.push(...(res.Items ?? []));
-        start = res.LastEvaluatedKey;
-      } while (start);
-    } catch (err) {
-      translateSdkError(err);
-    }
-    return out;
-  }
-
-  /**
-   * Writes a record if its key is free or its previous record expired; otherwise returns the
-   * record that is there (from the failed condition, no extra read).
-   */
-  async claimRecord(
-    key: ItemKey,
-    record: Item,
-  ): Promise<{ claimed: true } | { claimed: false; existing: Item }> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...record, ...key },
-          ConditionExpression: 'attribute_not_exists(#pk) OR #exp < :now',
-          ExpressionAttributeNames: { '#pk': A.pk, '#exp': A.expiresAt },
-          ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { claimed: true };
-    } catch (err) {
-      if (!isConditionFailure(err)) translateSdkError(err);
-      const existing = oldItemOf(err);
-      // The SDK retried a claim whose response was lost: the record is ours.
-      if (!existing || existing.owner === record.owner) return { claimed: true };
-      return { claimed: false, existing };
-    }
-  }
-
-  /** Sets attributes of a record while `attribute = expected` holds; false when it does not. */
-  async updateRecordIf(
-    key: ItemKey,
-    set: Record<string, unknown>,
-    guard: { attribute: string; expected: unknown },
-  ): Promise<boolean> {
-    const names: Record<string, string> = { '#guard': guard.attribute };
-    const values: Record<string, unknown> = { ':guard': guard.expected };
-    const parts = Object.entries(set).map(([k, v], i) => {
-      names[`#s${i}`] = k;
-      values[`:s${i}`] = v;
-      return `#s${i} = :s${i}`;
-    });
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: `SET ${parts.join(', ')}`,
-          ConditionExpression: '#guard = :guard',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      translateSdkError(err);
-    }
-  }
-
-  /** Deletes a record while `attribute = expected` holds. */
-  async deleteRecordIf(
-    key: ItemKey,
-    guard: { attribute: string; expected: unknown },
-  ): Promise<boolean> {
-    try {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: key,
-          ConditionExpression: '#guard = :guard',
-          ExpressionAttributeNames: { '#guard': guard.attribute },
-          ExpressionAttributeValues: { ':guard': guard.expected },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      translateSdkError(err);
-    }
-  }
-
-  /** Writes a bookkeeping record if its key is free; false when one is already there. */
-  async putRecordIfAbsent(key: ItemKey, record: Item): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...record, ...key },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': A.pk },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      translateSdkError(err);
     }
   }
 

@@ -143,7 +143,7 @@ describe('ambiguous writes: the write reaches DynamoDB, the response is lost, th
     expect(sandbox.body.spec.providers).toEqual([]);
     for (let i = 0; i < ITERATIONS; i++) {
       expect(await store.get(keys.provider(`amb-p${i}`))).toBeUndefined();
-      expect(await store.getRecord(keys.providerRefs(`amb-p${i}`))).toBeUndefined();
+      expect(await store.records.get(keys.providerRefs(`amb-p${i}`))).toBeUndefined();
     }
     expect((await call('GET', '/v1/services?sandbox=amb')).body.items).toEqual([]);
   });

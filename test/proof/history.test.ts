@@ -297,7 +297,7 @@ it(`a randomized concurrent workload keeps every version and change (SEED=${SEED
       const sandbox = finals.get(`Sandbox/${s}`) as { spec: { providers: string[] } } | undefined;
       if (sandbox?.spec.providers.includes(p)) listing++;
     }
-    const refs = await store.getRecord(keys.providerRefs(p));
+    const refs = await store.records.get(keys.providerRefs(p));
     expect(Number(refs?.ref_count ?? 0), `ref_count of ${p}`).toBe(listing);
   }
   const writes = events.filter((e) => e.write && e.status < 300).length;

@@ -81,8 +81,8 @@ describe(`cross-object races, ${ROUNDS} rounds each`, () => {
       expect([200, 404, 409]).toContain(attach.status);
       await expectGone(s);
     });
-    expect(await store.queryRecords(keys.providerRefs('shared-p').pk, 'ref#')).toEqual([]);
-    expect(Number((await store.getRecord(keys.providerRefs('shared-p')))?.ref_count ?? 0)).toBe(0);
+    expect(await store.records.query(keys.providerRefs('shared-p').pk, 'ref#')).toEqual([]);
+    expect(Number((await store.records.get(keys.providerRefs('shared-p')))?.ref_count ?? 0)).toBe(0);
     expect((await call('DELETE', '/v1/providers/shared-p')).status).toBe(200);
   });
 
@@ -100,7 +100,7 @@ describe(`cross-object races, ${ROUNDS} rounds each`, () => {
       if (session.status === 201) {
         const id = session.body.metadata.id;
         expect((await call('DELETE', `/v1/ssh-sessions/${id}`)).status).toBe(404);
-        expect(await store.getRecord(keys.sshSessionPointer(id))).toBeUndefined();
+        expect(await store.records.get(keys.sshSessionPointer(id))).toBeUndefined();
       }
     });
   });
