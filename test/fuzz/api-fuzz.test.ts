@@ -112,7 +112,7 @@ async function leftWritten(): Promise<string[]> {
   const out = keys.filter((k) => !k.startsWith('idem#')).map((k) => `wrote ${k}`);
   for (const k of keys.filter((k) => k.startsWith('idem#'))) {
     const [pk, sk] = k.split('|');
-    const item = await store.getRecord({ pk: pk!, sk: sk! });
+    const item = await store.records.get({ pk: pk!, sk: sk! });
     if (item) out.push(`left the idempotency record ${JSON.stringify(item).slice(0, 300)}`);
   }
   return out;
