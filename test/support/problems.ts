@@ -97,8 +97,8 @@ const INTERNALS: ReadonlyArray<[string, RegExp]> = [
   ['an exception name', /Exception|TransactionCanceled|ConditionalCheck/],
   ['a stack frame', /\bat [^\s"]+ \(|\n\s+at |\.ts:\d+|\.js:\d+|node_modules|file:\/\//],
   [
-    'a DynamoDB term',
-    /DynamoDB|AttributeValue|ExpressionAttribute|ConditionExpression|\$metadata/i,
+    'a DynamoDB term or message',
+    /DynamoDB|AttributeValue|ExpressionAttribute|ConditionExpression|KeyCondition|ExclusiveStartKey|\$metadata|starting key|key element|query boundaries|parameter values were invalid|item size/i,
   ],
   ['an error class', /\b(TypeError|RangeError|SyntaxError|ReferenceError|ZodError)\b/],
 ];
