@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    // Every test file checks every fetch answer for the credentials it sent.
+    setupFiles: ['test/support/secrets.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
