@@ -81,10 +81,13 @@ export class NotFound extends ShellgateError {
 export class AlreadyExists extends ShellgateError {
   readonly kind: string;
   readonly objectName: string;
-  constructor(kind: string, name: string) {
+  /** The object that holds the name, when the failed write returned it (never exposed). */
+  readonly existing: unknown;
+  constructor(kind: string, name: string, existing?: unknown) {
     super('ALREADY_EXISTS', `${describeObject(kind, name)} already exists.`);
     this.kind = kind;
     this.objectName = name;
+    this.existing = existing;
   }
 }
 

@@ -65,12 +65,11 @@ export async function deleteChildren(store: Store, sandbox: string, requestId: s
           return;
         }
         try {
+          // Server-driven from the version the query saw: a conflict re-applies, no read first.
           await store.delete(
             child.key,
             { kind: child.kind, name: child.name },
-            {
-              requestId: `${requestId}:${child.key.sk}`,
-            },
+            { requestId: `${requestId}:${child.key.sk}`, current: child },
           );
         } catch (err) {
           if (!(err instanceof NotFound)) throw err;

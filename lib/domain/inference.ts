@@ -28,13 +28,13 @@ export async function upsertInferenceRoute(
     modelId: body.modelId,
     timeoutSeconds: body.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
   };
-  const update = async () => {
+  const update = async (current?: StoredObject<InferenceRouteData>) => {
     const res = await ctx.store.update<InferenceRouteData>(
       keys.inferenceRoute(name),
       subject(name),
       // PUT replaces the route: an omitted timeout takes its default again.
       { apply: () => data },
-      preconditionOf(ctx),
+      { ...preconditionOf(ctx), current },
     );
     return { route: observe(ctx, res).object, created: false };
   };
@@ -53,7 +53,8 @@ export async function upsertInferenceRoute(
     return { route: observe(ctx, res).object, created: true };
   } catch (err) {
     if (!(err instanceof AlreadyExists)) throw err;
-    return update();
+    // The failed create returned the route: update it from there, without reading it again.
+    return update(err.existing as StoredObject<InferenceRouteData> | undefined);
   }
 }
 

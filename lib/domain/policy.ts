@@ -113,11 +113,12 @@ export async function reportRevisionStatus(
   }
 
   for (let attempt = 1; ; attempt++) {
-    const [sandbox, revision, revisions] = await Promise.all([
+    // One consistent query of the partition holds the revision itself and the older ones.
+    const [sandbox, revisions] = await Promise.all([
       store.mustGet<SandboxData>(keys.sandbox(name), sandboxSubject(name)),
-      store.get<PolicyRevisionData>(key),
       store.queryAll<PolicyRevisionData>(keys.sandboxPartition(name), childPrefix.policyRevision),
     ]);
+    const revision = revisions.find((r) => r.key.sk === key.sk);
     if (!revision) throw new NotFound(subject.kind, subject.name);
     const expected = ctx.expectedResourceVersion ?? 0;
     if (

@@ -40,19 +40,19 @@ export async function exposeService(
     domain: body.domain ?? false,
     url: serviceUrl(sandbox, service, body.targetPort, body.domain ?? false),
   };
-  const update = async () => {
+  const update = async (current?: StoredObject<ServiceData>) => {
     const res = await ctx.store.update<ServiceData>(
       keys.service(sandbox, service),
       subject(sandbox, service),
       // PUT replaces the endpoint: an omitted `domain` is false again.
       { apply: () => data },
-      preconditionOf(ctx),
+      { ...preconditionOf(ctx), current },
     );
     return { service: observe(ctx, res).object, created: false };
   };
   if ((ctx.expectedResourceVersion ?? 0) > 0) return update();
   const existing = await ctx.store.get<ServiceData>(keys.service(sandbox, service));
-  if (existing) return update();
+  if (existing) return update(existing);
   try {
     const res = await ctx.store.transact(
       [
@@ -74,7 +74,7 @@ export async function exposeService(
     return { service: res.objects[1] as StoredObject<ServiceData>, created: true };
   } catch (err) {
     if (!(err instanceof AlreadyExists)) throw err;
-    return update();
+    return update(err.existing as StoredObject<ServiceData> | undefined);
   }
 }
 

@@ -52,3 +52,18 @@ export function toObject<D>(item: Item): StoredObject<D> {
     data: (item[A.data] as D | undefined) ?? ({} as D),
   };
 }
+
+/** The attributes of an object as read (its receipt unknown): the inverse of {@link toObject}. */
+export function itemOf(obj: StoredObject<unknown>): Item {
+  return {
+    ...obj.key,
+    [A.kind]: obj.kind,
+    [A.name]: obj.name,
+    [A.id]: obj.id,
+    [A.version]: obj.resourceVersion,
+    [A.createdAt]: obj.createdAt,
+    [A.updatedAt]: obj.updatedAt,
+    [A.labels]: obj.labels,
+    [A.data]: obj.data,
+  };
+}

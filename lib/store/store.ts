@@ -12,6 +12,7 @@ import {
   A,
   type Item,
   isLive,
+  itemOf,
   keyOf,
   TOMBSTONE_TTL_SECONDS,
   toObject,
@@ -51,7 +52,10 @@ export interface QueryOptions {
   pageToken?: string;
 }
 
-export interface DeleteOptions extends WriteOptions {}
+export interface DeleteOptions extends WriteOptions {
+  /** Server-driven: the object as this request just read it; the first attempt starts unread. */
+  current?: StoredObject<unknown>;
+}
 
 export interface DeleteResult<D> {
   /** The object as it was when deleted. */
@@ -105,7 +109,7 @@ export class Store {
       if (old && isLive(old) && old[A.receipt] === opts.requestId && versionOf(old) === 1) {
         return { object: toObject<D>(old), changed: true, attempts: 1, resolvedByReceipt: true };
       }
-      throw new AlreadyExists(obj.kind, obj.name);
+      throw new AlreadyExists(obj.kind, obj.name, isLive(old) ? toObject(old) : undefined);
     }
   }
 
@@ -145,12 +149,15 @@ export class Store {
     key: ItemKey,
     subject: Subject,
     mutation: Mutation<D>,
-    opts: WriteOptions,
+    opts: WriteOptions & {
+      /** The object as this request just read it: the first attempt starts from it, unread. */
+      current?: StoredObject<D>;
+    },
   ): Promise<WriteResult<D>> {
     const expected = opts.expectedResourceVersion ?? 0;
     const clientDriven = expected > 0;
     let attempts = 0;
-    let current: Item | undefined;
+    let current: Item | undefined = opts.current ? itemOf(opts.current) : undefined;
 
     if (clientDriven && mutation.expression) {
       attempts++;
@@ -340,7 +347,7 @@ export class Store {
     const expected = opts.expectedResourceVersion ?? 0;
     let current: Item | undefined;
     if (expected === 0) {
-      current = await this.getItem(key);
+      current = opts.current ? itemOf(opts.current) : await this.getItem(key);
       if (!current) throw new NotFound(subject.kind, subject.name);
     }
     for (let attempt = 1; ; attempt++) {

@@ -342,7 +342,11 @@ function alreadyApplied(op: TransactOp, old: Item | undefined, requestId: string
 function explain(op: TransactOp, old: Item | undefined): Error {
   switch (op.type) {
     case 'create':
-      return new AlreadyExists(op.object.kind, op.object.name);
+      return new AlreadyExists(
+        op.object.kind,
+        op.object.name,
+        isLive(old) ? toObject(old) : undefined,
+      );
     case 'update':
     case 'delete': {
       if (!isLive(old)) return new NotFound(op.subject.kind, op.subject.name);
