@@ -82,7 +82,9 @@ describe(`cross-object races, ${ROUNDS} rounds each`, () => {
       await expectGone(s);
     });
     expect(await store.records.query(keys.providerRefs('shared-p').pk, 'ref#')).toEqual([]);
-    expect(Number((await store.records.get(keys.providerRefs('shared-p')))?.ref_count ?? 0)).toBe(0);
+    expect(Number((await store.records.get(keys.providerRefs('shared-p')))?.ref_count ?? 0)).toBe(
+      0,
+    );
     expect((await call('DELETE', '/v1/providers/shared-p')).status).toBe(200);
   });
 
