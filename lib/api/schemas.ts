@@ -307,7 +307,8 @@ const cursorValue = (v: unknown) =>
   typeof v === 'string' && v.length > 0 && v.length < 2048 && v.isWellFormed();
 
 /**
- * Whether a page token has the shape the store issues (base64url JSON `{s: scope, k: cursor}`,
+ * Whether a page token has the shape the store issues (the store checks again, precisely, that
+ * it belongs to the very list it is sent to) (base64url JSON `{s: scope, k: cursor}`,
  * the cursor being the key of the page's last item) for a route that reads `scopes`. DynamoDB
  * rejects a start key outside the query, so a forged or misplaced token must stop here.
  */

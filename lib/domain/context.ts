@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { LIMITS } from '#lib/api/schemas.ts';
 import { InvalidArgument } from '#lib/errors.ts';
 import type { Store } from '#lib/store/store.ts';
-import type { StoredObject, WriteResult } from '#lib/store/types.ts';
+import type { WriteResult } from '#lib/store/types.ts';
 
 /** What every use-case runs with: the store, the request's id and the caller's precondition. */
 export interface OperationContext {
@@ -48,14 +49,20 @@ export function generateName(prefix: string): string {
   return `${prefix}-${suffix}`;
 }
 
-/** Keeps every object well under DynamoDB's 400 KB item limit, naming the field that grew. */
-export function assertObjectSize(data: unknown, field: string, maxBytes: number): void {
-  const size = Buffer.byteLength(JSON.stringify(data), 'utf8');
+/**
+ * Keeps every object well under DynamoDB's 400 KB item limit, naming the field that grew:
+ * checked on every write that can grow an object, with its labels.
+ * @default maxBytes LIMITS.objectBytes
+ */
+export function assertObjectSize(
+  object: { data: unknown; labels?: unknown },
+  field: string,
+  maxBytes: number = LIMITS.objectBytes,
+): void {
+  const size = Buffer.byteLength(JSON.stringify(object), 'utf8');
   if (size > maxBytes) {
     throw new InvalidArgument([
       { field, message: `makes the object ${size} bytes; the limit is ${maxBytes} bytes` },
     ]);
   }
 }
-
-export type Obj<D> = StoredObject<D>;

@@ -2,7 +2,7 @@ import type { PolicyBody, RevisionStatusBody } from '#lib/api/schemas.ts';
 import { Aborted, NotFound } from '#lib/errors.ts';
 import type { TransactOp } from '#lib/store/transact.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
-import { type OperationContext, observe, preconditionOf } from './context.ts';
+import { assertObjectSize, type OperationContext, observe, preconditionOf } from './context.ts';
 import { childPrefix, Kind, keys } from './keys.ts';
 import { assertNotDeleting, newRevision, sandboxSubject } from './sandboxes.ts';
 import type { PolicyRevisionData, SandboxData, SettingsData } from './types.ts';
@@ -41,11 +41,13 @@ export async function putPolicy(
     {
       apply: (cur) => {
         assertNotDeleting(cur);
-        return {
+        const next: SandboxData = {
           ...cur.data,
           spec: { ...cur.data.spec, policy: body.policy },
           latestPolicyVersion: (cur.data.latestPolicyVersion ?? 0) + 1,
         };
+        assertObjectSize({ data: next, labels: cur.labels }, 'body.policy');
+        return next;
       },
     },
     preconditionOf(ctx),

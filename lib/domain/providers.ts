@@ -25,7 +25,7 @@ export async function createProvider(
     credentials: body.credentials,
     config: body.config ?? {},
   };
-  assertObjectSize(data, 'body', LIMITS.objectBytes);
+  assertObjectSize({ data, labels: body.labels }, 'body');
   const res = await ctx.store.create<ProviderData>(
     {
       key: keys.provider(name),
@@ -100,7 +100,7 @@ export async function updateProvider(
           });
         }
         if (violations.length) throw new InvalidArgument(violations);
-        assertObjectSize(next, 'body', LIMITS.objectBytes);
+        assertObjectSize({ data: next, labels: cur.labels }, 'body');
         return next;
       },
     },

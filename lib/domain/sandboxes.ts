@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { CreateSandboxBody, SandboxStatusBody } from '#lib/api/schemas.ts';
-import { LIMITS } from '#lib/api/schemas.ts';
 import { FailedPrecondition, NotFound } from '#lib/errors.ts';
 import type { TransactOp } from '#lib/store/transact.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
@@ -147,7 +146,7 @@ export async function createSandbox(
     currentPolicyVersion: null,
     latestPolicyVersion: spec.policy ? 1 : 0,
   };
-  assertObjectSize(data, 'body.spec', LIMITS.objectBytes);
+  assertObjectSize({ data, labels: body.labels }, 'body.spec');
   const settings: SettingsData = { settings: {} };
   const ops: TransactOp[] = [
     {
@@ -224,11 +223,13 @@ export async function reportSandboxStatus(
         if (body.phase === 'DELETING') {
           throw new FailedPrecondition('phase DELETING is set by deleting the sandbox');
         }
-        return {
+        const next: SandboxData = {
           ...cur.data,
           phase: body.phase,
           conditions: mergeConditions(cur.data.conditions ?? [], body.conditions),
         };
+        assertObjectSize({ data: next, labels: cur.labels }, 'body.conditions');
+        return next;
       },
     },
     preconditionOf(ctx),

@@ -26,6 +26,20 @@ export function parsePreconditions(
   // UUIDs compare case-insensitively; the server issues them in lowercase.
   let id = (source.expectedId as string | undefined)?.toLowerCase();
   const ifMatch = headers['if-match']?.trim();
+  // A create has no version to be based on (as in Kubernetes): a precondition is a mistake.
+  if (route.method === 'POST') {
+    const set = [
+      ...(version ? ['body.expectedResourceVersion'] : []),
+      ...(id ? ['body.expectedId'] : []),
+      ...(ifMatch !== undefined && ifMatch !== '*' ? ['header.if-match'] : []),
+    ];
+    if (set.length) {
+      throw new InvalidArgument(
+        set.map((field) => ({ field, message: 'must not be set when creating an object' })),
+      );
+    }
+    return { fromIfMatch: false };
+  }
   if (ifMatch === undefined || ifMatch === '*') {
     return { expectedResourceVersion: version, expectedId: id, fromIfMatch: false };
   }

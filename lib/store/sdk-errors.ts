@@ -1,4 +1,4 @@
-import { ResourceExhausted, ShellgateError, Unavailable } from '#lib/errors.ts';
+import { InvalidArgument, ResourceExhausted, ShellgateError, Unavailable } from '#lib/errors.ts';
 
 const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
@@ -51,6 +51,12 @@ export function isTransient(err: unknown): boolean {
 export function translateSdkError(err: unknown): never {
   if (err instanceof ShellgateError) throw err;
   if (isThrottling(err)) throw new ResourceExhausted(1, { cause: err });
+  // A backstop: the domain keeps objects under the item limit before writing.
+  if (errorName(err) === 'ValidationException' && /item size/i.test((err as Error).message)) {
+    throw new InvalidArgument([
+      { field: 'body', message: 'makes the object larger than the 400 KB item limit' },
+    ]);
+  }
   if (isTransient(err)) throw new Unavailable(2, { cause: err });
   throw err;
 }

@@ -494,6 +494,10 @@ export class Store {
         gsi1sk: item[A.gsi1sk],
       }),
       gsi1pk,
+      {
+        attributes: [A.pk, A.sk, A.gsi1pk, A.gsi1sk],
+        within: (cursor) => cursor[A.gsi1pk] === gsi1pk,
+      },
     );
   }
 
@@ -521,6 +525,10 @@ export class Store {
       opts.pageToken,
       (item) => ({ pk: item[A.pk], sk: item[A.sk] }),
       pk,
+      {
+        attributes: [A.pk, A.sk],
+        within: (cursor) => cursor[A.pk] === pk && cursor[A.sk]!.startsWith(opts.prefix ?? ''),
+      },
     );
   }
 
@@ -546,8 +554,11 @@ export class Store {
     pageToken: string | undefined,
     cursorOf: (item: Item) => Record<string, unknown>,
     scope: string,
+    expect: Parameters<typeof decodePageToken>[2],
   ): Promise<Page<StoredObject<D>>> {
-    let start = pageToken ? decodePageToken(pageToken, scope) : undefined;
+    let start: Record<string, unknown> | undefined = pageToken
+      ? decodePageToken(pageToken, scope, expect)
+      : undefined;
     const items: Item[] = [];
     try {
       for (;;) {

@@ -483,3 +483,76 @@ describe('requests', () => {
     expect((await call('GET', '/healthz', { scopes: null })).status).toBe(200);
   });
 });
+
+describe('limits and preconditions found by fuzzing', () => {
+  it('a create refuses a version precondition: it has no version to be based on', async () => {
+    const withVersion = await call('POST', '/v1/providers', {
+      body: {
+        name: 'pre-p',
+        type: 't',
+        credentials: { K: 'pre-secret-1' },
+        expectedResourceVersion: 7,
+      },
+    });
+    expect(withVersion.status).toBe(400);
+    expect(withVersion.body.errors[0].field).toBe('body.expectedResourceVersion');
+    const withIfMatch = await call('POST', '/v1/providers', {
+      body: { name: 'pre-p', type: 't', credentials: { K: 'pre-secret-1' } },
+      headers: { 'If-Match': '"7c2be8b8-26d7-43b6-9994-e1dcc7594fc7:5"' },
+    });
+    expect(withIfMatch.status).toBe(400);
+    expect((await call('GET', '/v1/providers/pre-p')).status).toBe(404);
+  });
+
+  it('every write that grows a sandbox checks its size: a 400 naming the field, never a 500', async () => {
+    const labels = Object.fromEntries(
+      Array.from({ length: 64 }, (_, i) => [
+        `${'p'.repeat(63)}.${'q'.repeat(63)}.${'r'.repeat(60)}.io/${'k'.repeat(60)}${i}`,
+        'v'.repeat(63),
+      ]),
+    );
+    const environment = Object.fromEntries(
+      Array.from({ length: 35 }, (_, i) => [`VAR_${i}`, 'x'.repeat(8000)]),
+    );
+    const created = await call('POST', '/v1/sandboxes', {
+      body: { name: 'big', labels, spec: { environment } },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const policy = await call('PUT', '/v1/sandboxes/big/config/policy', {
+      body: { policy: { blob: 'y'.repeat(60_000) } },
+    });
+    expect(policy.status).toBe(400);
+    expect(policy.body.errors[0].field).toBe('body.policy');
+    const conditions = Array.from({ length: 16 }, (_, i) => ({
+      type: `T${i}`,
+      status: 'True',
+      reason: 'r'.repeat(128),
+      message: 'm'.repeat(1024),
+    }));
+    const status = await call('PUT', '/v1/sandboxes/big/status', {
+      body: { phase: 'READY', conditions },
+    });
+    expect([200, 400]).toContain(status.status);
+    expect((await call('GET', '/v1/sandboxes/big')).body.metadata.resourceVersion).toBe(
+      status.status === 200 ? 2 : 1,
+    );
+  });
+
+  it('a page token of one list is refused by another, with a 400', async () => {
+    await call('POST', '/v1/sandboxes', { body: { name: 'tok', spec: { policy: { a: 1 } } } });
+    await call('PUT', '/v1/sandboxes/tok/config/policy', { body: { policy: { a: 2 } } });
+    const revisions = await call('GET', '/v1/sandboxes/tok/config/policy/revisions?pageSize=1');
+    expect(revisions.body.nextPageToken).toBeTruthy();
+    const misplaced = await call(
+      'GET',
+      `/v1/sandboxes/tok/ssh-sessions?pageToken=${revisions.body.nextPageToken}`,
+    );
+    expect(misplaced.status).toBe(400);
+    expect(misplaced.body.errors[0].field).toBe('query.pageToken');
+    const next = await call(
+      'GET',
+      `/v1/sandboxes/tok/config/policy/revisions?pageSize=1&pageToken=${revisions.body.nextPageToken}`,
+    );
+    expect(next.body.items[0].version).toBe(1);
+  });
+});

@@ -191,7 +191,7 @@ describe('sandbox provider attach|detach under a concurrent write', () => {
   it('a missing sandbox or provider fails with the problem’s message and its exit code', async () => {
     const noSandbox = await viaProxy(['sandbox', 'provider', 'attach', 'nope', 'gh']);
     expect(noSandbox.code).toBe(3);
-    expect(noSandbox.stderr).toMatch(/^Failed to attach provider: .*nope.*not found/i);
+    expect(noSandbox.stderr).toMatch(/^Failed to attach provider: .*nope.* does not exist/i);
     const noProvider = await viaProxy(['sandbox', 'provider', 'attach', sandbox, 'missing']);
     expect(noProvider.code).toBe(4);
     expect(noProvider.stderr).toMatch(/^Failed to attach provider: .*missing/);

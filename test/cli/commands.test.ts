@@ -330,7 +330,7 @@ describe('shellgate ssh-session, service, inference', () => {
     expect(view).toMatch(/^Model: +gpt-5$/m);
     expect(view).toMatch(/^Resource version: +2$/m);
     expect((await json(['inference', 'list'])).items[0].modelId).toBe('gpt-5');
-    expect(await ok(['inference', 'list'])).toMatch(/^default +llm +gpt-5 +30s +2 /m);
+    expect(await ok(['inference', 'list'])).toMatch(/^default +llm +gpt-5 +60s +2 /m);
   });
 
   it('health and openapi', async () => {

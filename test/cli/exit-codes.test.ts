@@ -69,7 +69,7 @@ describe('exit codes', () => {
   it('3 for NOT_FOUND', async () => {
     const res = await t.cli(['sandbox', 'get', 'nope']);
     expect(res.code).toBe(3);
-    expect(res.stderr).toMatch(/^Error: .*nope.* not found/i);
+    expect(res.stderr).toMatch(/^Error: .*nope.* does not exist/i);
     expect(res.stdout).toBe('');
   });
 
