@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LocalSystem, startLocalSystem } from '#lib/local/system.ts';
+import { assertNoSecrets } from './secrets.ts';
 import { dynamoEndpoint } from './store.ts';
 
 /** The CLI's entry file, run directly by this Node (faster than going through npx). */
@@ -54,7 +55,14 @@ export function runCommand(args: string[], options: RunOptions = {}): Promise<Cl
       stderr += d;
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      try {
+        assertNoSecrets(stdout + stderr);
+      } catch (err) {
+        return reject(err);
+      }
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(options.input ?? '');
   });
 }
