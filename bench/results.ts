@@ -24,7 +24,14 @@ export interface BenchResults {
     loadAverage: { start: number; end: number };
   };
   versions: Record<string, string>;
-  plan: WindowPlan & { concurrencies: number[]; writers: number[]; backfillItems: number };
+  plan: WindowPlan & {
+    concurrencies: number[];
+    writers: number[];
+    contention: WindowPlan;
+    backfillItems: number;
+    backfillWindows: number;
+    coldStartWindows: number;
+  };
   sectionSeconds: Record<string, number>;
   requests?: MeasuredCost[];
   storeOverhead?: StoreOverheadResult;

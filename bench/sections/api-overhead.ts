@@ -5,6 +5,7 @@ import { localContext, matchRoute, toApiGatewayEvent } from '#lib/local/event.ts
 import type { LoadResult, LoadWindow } from '../support/http-load.ts';
 import type { Bench, Call, LocalApi } from '../support/local.ts';
 import { meter, timeSend } from '../support/meter.ts';
+import { CpuAccount } from '../support/process-cpu.ts';
 import {
   type CapturedUpdate,
   captureUpdate,
@@ -33,6 +34,7 @@ function startLoadGenerator() {
         );
         child.send(w);
       }),
+    pid: child.pid ?? -1,
     stop: () => child.kill(),
   };
 }
@@ -104,14 +106,20 @@ export async function measureApiOverhead(
       rawMeter.reset();
       let apiOps = 0;
       let rawOps = 0;
+      const apiCpu = new CpuAccount({
+        'HTTP client': load.pid,
+        'server (bench)': process.pid,
+        'DynamoDB Local': bench.db.pid,
+      });
+      const rawCpu = new CpuAccount({ bench: process.pid, 'DynamoDB Local': bench.db.pid });
       const result = await alternate(plan.windows, {
         subject: async () => {
-          const t = await apiWindow(plan.windowMs);
+          const t = await apiCpu.measure(() => apiWindow(plan.windowMs));
           apiOps += t.ops;
           return t.ops / t.seconds;
         },
         raw: async () => {
-          const t = await runWindow(c, plan.windowMs, rawOp);
+          const t = await rawCpu.measure(() => runWindow(c, plan.windowMs, rawOp));
           rawOps += t.ops;
           return t.perSecond;
         },
@@ -122,6 +130,7 @@ export async function measureApiOverhead(
         raw: result.spreads.raw,
         ratio: ratioOf(result.spreads.subject, result.spreads.raw),
         requestsPerOp: { subject: apiMeter.total / apiOps, raw: rawMeter.total / rawOps },
+        cpuPerOp: { subject: apiCpu.perOp(apiOps), raw: rawCpu.perOp(rawOps) },
       });
     }
   } finally {
@@ -161,7 +170,7 @@ export async function measureHandlerCpu(
   requestsPerWindow: number,
 ): Promise<HandlerCpuRow[]> {
   const sdk = timeSend(api.store.client);
-  const stack = meter(api.store.client);
+  const stack = meter(api.store.client, { cpu: true });
   const name = 'cpu-probe';
   let version = await sandboxWithSettings(api.call, name);
   const claims = { sub: 'bench', scope: 'shellgate:all' };

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import {
   type AttributeValue,
   type DynamoDBClient,
+  ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { OBJECT_KINDS } from '#lib/domain/keys.ts';
@@ -11,6 +12,7 @@ import type { ItemKey } from '#lib/store/types.ts';
 import { batchPut, buildSeed } from '#test/support/legacy-items.ts';
 import type { Bench } from '../support/local.ts';
 import { meter } from '../support/meter.ts';
+import { CpuAccount } from '../support/process-cpu.ts';
 import { ratioOf, type Spread, spread } from '../support/stats.ts';
 
 /** Stamps the backfill keeps in flight: its default segments × its default per-segment concurrency. */
@@ -30,6 +32,8 @@ export interface BackfillResult {
   ratio: number;
   /** DynamoDB requests the backfill sent per stamped item (scan pages and verify included). */
   requestsPerItem: number;
+  /** CPU µs per stamped item of each process, from /proc over every window. */
+  cpuPerItem: { backfill: Record<string, number>; raw: Record<string, number> };
   secondRun: {
     /** Writes sent by second runs over fully stamped tables (must be 0). */
     writes: number;
@@ -37,6 +41,11 @@ export interface BackfillResult {
     scanned: Spread;
     /** Items of the table covered per second by the whole second run, per window. */
     tableItems: Spread;
+    /**
+     * The floor under it: DynamoDB Local scanning the same table with the verify pass's own
+     * request (parallel segments, 1,000 items a page, `Select: COUNT`, consistent), per window.
+     */
+    rawScan: Spread;
   };
 }
 
@@ -63,6 +72,44 @@ function rawStamp(client: DynamoDBClient, table: string) {
         ReturnConsumedCapacity: 'TOTAL',
       }),
     );
+}
+
+/** One full parallel scan as the verify pass sends it, without the job around it. */
+async function rawScanPerSecond(client: DynamoDBClient, table: string): Promise<number> {
+  const kinds: Record<string, AttributeValue> = Object.fromEntries(
+    OBJECT_KINDS.map((k, i) => [`:k${i}`, { S: k }]),
+  );
+  const list = OBJECT_KINDS.map((_, i) => `:k${i}`).join(', ');
+  let scanned = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: DEFAULT_SEGMENTS }, async (_, segment) => {
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const res = await client.send(
+          new ScanCommand({
+            TableName: table,
+            Segment: segment,
+            TotalSegments: DEFAULT_SEGMENTS,
+            ExclusiveStartKey: start,
+            Limit: 1000,
+            ConsistentRead: true,
+            Select: 'COUNT',
+            FilterExpression: `attribute_not_exists(#rv) AND attribute_not_exists(#tomb) AND #kind IN (${list})`,
+            ExpressionAttributeNames: {
+              '#kind': 'kind',
+              '#rv': 'resource_version',
+              '#tomb': 'tombstone',
+            },
+            ExpressionAttributeValues: kinds,
+          }),
+        );
+        scanned += res.ScannedCount ?? 0;
+        start = res.LastEvaluatedKey;
+      } while (start);
+    }),
+  );
+  return scanned / ((performance.now() - started) / 1000);
 }
 
 async function stampAll(
@@ -133,8 +180,11 @@ export async function measureBackfill(
     return { result, seconds, stampingSeconds: (stampingEnded - started) / 1000, counter };
   };
 
+  const pids = { bench: process.pid, 'DynamoDB Local': bench.db.pid };
+  const backfillCpu = new CpuAccount(pids);
+  const rawCpu = new CpuAccount(pids);
   for (const { backfill, raw: rawSide } of tables) {
-    const run = await runBackfill(backfill.store);
+    const run = await backfillCpu.measure(() => runBackfill(backfill.store));
     if (run.result.counts.stamped !== perWindow) {
       throw new Error(`backfill stamped ${run.result.counts.stamped} of ${perWindow}`);
     }
@@ -142,16 +192,15 @@ export async function measureBackfill(
     requests += run.counter.total;
     backfillRates.push(perWindow / run.seconds);
     stampingRates.push(perWindow / run.stampingSeconds);
-    const seconds = await stampAll(
-      rawSide.keys,
-      BACKFILL_CONCURRENCY,
-      rawStamp(raw, rawSide.table),
+    const seconds = await rawCpu.measure(() =>
+      stampAll(rawSide.keys, BACKFILL_CONCURRENCY, rawStamp(raw, rawSide.table)),
     );
     rawRates.push(rawSide.keys.length / seconds);
   }
 
   const scanned: number[] = [];
   const covered: number[] = [];
+  const rawScans: number[] = [];
   let writes = 0;
   for (const { backfill } of tables) {
     const run = await runBackfill(backfill.store);
@@ -160,6 +209,7 @@ export async function measureBackfill(
       (c.UpdateItem ?? 0) + (c.PutItem ?? 0) + (c.DeleteItem ?? 0) + (c.TransactWriteItems ?? 0);
     scanned.push((run.result.counts.scanned + run.result.counts.verified) / run.seconds);
     covered.push(perWindow / run.seconds);
+    rawScans.push(await rawScanPerSecond(raw, backfill.table));
   }
 
   raw.destroy();
@@ -180,6 +230,12 @@ export async function measureBackfill(
     raw: rawSpread,
     ratio: ratioOf(backfillSpread, rawSpread),
     requestsPerItem: requests / stamped,
-    secondRun: { writes, scanned: spread(scanned), tableItems: spread(covered) },
+    cpuPerItem: { backfill: backfillCpu.perOp(stamped), raw: rawCpu.perOp(stamped) },
+    secondRun: {
+      writes,
+      scanned: spread(scanned),
+      tableItems: spread(covered),
+      rawScan: spread(rawScans),
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bench } from '../support/local.ts';
 import { meter } from '../support/meter.ts';
+import { CpuAccount } from '../support/process-cpu.ts';
 import {
   type CapturedUpdate,
   captureUpdate,
@@ -20,6 +21,11 @@ export interface OverheadRow {
   ratio: number;
   /** DynamoDB requests per operation, counted over every window. */
   requestsPerOp: { subject: number; raw: number };
+  /**
+   * CPU µs per operation of each process involved (from /proc, over every window): on a machine
+   * this small, every process's CPU comes out of the same two cores.
+   */
+  cpuPerOp: { subject: Record<string, number>; raw: Record<string, number> };
 }
 
 export interface StoreOverheadResult {
@@ -80,14 +86,17 @@ export async function measureStoreOverhead(
     rawMeter.reset();
     let storeOps = 0;
     let rawOps = 0;
+    const pids = { bench: process.pid, 'DynamoDB Local': bench.db.pid };
+    const storeCpu = new CpuAccount(pids);
+    const rawCpu = new CpuAccount(pids);
     const result = await alternate(plan.windows, {
       subject: async () => {
-        const t = await runWindow(c, plan.windowMs, storeOp);
+        const t = await storeCpu.measure(() => runWindow(c, plan.windowMs, storeOp));
         storeOps += t.ops;
         return t.perSecond;
       },
       raw: async () => {
-        const t = await runWindow(c, plan.windowMs, rawOp);
+        const t = await rawCpu.measure(() => runWindow(c, plan.windowMs, rawOp));
         rawOps += t.ops;
         return t.perSecond;
       },
@@ -98,6 +107,7 @@ export async function measureStoreOverhead(
       raw: result.spreads.raw,
       ratio: ratioOf(result.spreads.subject, result.spreads.raw),
       requestsPerOp: { subject: storeMeter.total / storeOps, raw: rawMeter.total / rawOps },
+      cpuPerOp: { subject: storeCpu.perOp(storeOps), raw: rawCpu.perOp(rawOps) },
     });
   }
   storeMeter.remove();
