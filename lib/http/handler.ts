@@ -16,9 +16,16 @@ import {
   type StoredResponse,
 } from './idempotency.ts';
 import { logger, recordMetrics } from './observability.ts';
-import { type Preconditions, parsePreconditions } from './preconditions.ts';
+import { parsePreconditions } from './preconditions.ts';
 import { HttpRejection, type HttpResponse, problemResponse } from './problem.ts';
-import { type FunctionName, isMutating, type Route, routeKey, routes } from './routes.ts';
+import {
+  type FunctionName,
+  isMutating,
+  type Reply,
+  type Route,
+  routeKey,
+  routes,
+} from './routes.ts';
 import { defaultStore } from './store.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -188,101 +195,113 @@ export async function handleHttp(
   deps: HandlerDeps = {},
 ): Promise<HttpResponse> {
   const requestId = event.requestContext?.requestId ?? randomUUID();
-  const key = event.routeKey;
-  const route = routes.find((r) => routeKey(r) === key && (fn === 'all' || r.fn === fn));
-  const instance = event.rawPath ?? '';
+  const route = routes.find((r) => routeKey(r) === event.routeKey && (fn === 'all' || r.fn === fn));
   const stats = newStats();
-  let replayed = false;
+  const outcome = await serve(route, event, requestId, stats, deps.store);
+  const observed = {
+    route: route?.operationId ?? 'unknown',
+    status: outcome.response.statusCode,
+    attempts: stats.attempts,
+    resolvedByReceipt: stats.resolvedByReceipt,
+  };
+  logger.info('request', {
+    requestId,
+    ...observed,
+    outcome: outcome.code ?? (outcome.replayed ? 'REPLAYED' : 'OK'),
+  });
+  recordMetrics({ ...observed, code: outcome.code, replayed: outcome.replayed });
+  outcome.response.headers['x-request-id'] = requestId;
+  return outcome.response;
+}
+
+interface Outcome {
+  response: HttpResponse;
+  /** The problem's code when the request failed. */
+  code?: string;
+  replayed: boolean;
+}
+
+/** Validates, authorizes, applies preconditions and idempotency, and runs the route. */
+async function serve(
+  route: Route | undefined,
+  event: HttpEvent,
+  requestId: string,
+  stats: OperationContext['stats'],
+  store: Store | undefined,
+): Promise<Outcome> {
+  const instance = event.rawPath ?? '';
   let ifMatch = false;
-  let response: HttpResponse;
   try {
-    if (!route)
+    if (!route) {
       throw new NotFound('Route', `${event.requestContext?.http?.method ?? ''} ${instance}`);
-    authorize(route, event.requestContext?.authorizer?.jwt?.claims as Claims | undefined);
+    }
+    const claims = event.requestContext?.authorizer?.jwt?.claims as Claims | undefined;
+    authorize(route, claims);
     const input = parseInput(route, event);
     const pre = parsePreconditions(route, event.headers ?? {}, input);
     ifMatch = pre.fromIfMatch;
-    const store = deps.store ?? defaultStore();
-
-    const run = async (
-      r: Route,
-      input: ParsedInput,
-      p: Preconditions,
-      st: Store,
-      scope: IdempotencyScope | undefined,
-    ): Promise<HttpResponse> => {
-      const ctx: OperationContext = {
-        store: st,
-        requestId: scope?.requestId ?? requestId,
-        expectedResourceVersion: p.expectedResourceVersion,
-        expectedId: p.expectedId,
-        stats,
-      };
-      let reply: Awaited<ReturnType<Route['run']>>;
-      try {
-        reply = await r.run(ctx, input);
-      } catch (err) {
-        if (scope) await release(st, scope).catch(() => {});
-        throw err;
-      }
-      const status = reply.status ?? r.status;
-      const etag = reply.etag ? `"${reply.etag.id}:${reply.etag.resourceVersion}"` : undefined;
-      if (scope) {
-        await complete(st, scope, {
-          statusCode: status,
-          body: JSON.stringify(withoutSecrets(r, reply.body)),
-          ...(etag ? { etag } : {}),
-        });
-      }
-      return respond(status, reply.body, etag ? { etag } : {});
-    };
-
+    const st = store ?? defaultStore();
     const idemKey = event.headers?.['idempotency-key'];
-    if (isMutating(route) && idemKey !== undefined) {
-      const scope = idempotencyScope(
-        idemKey,
-        principalOf(event.requestContext?.authorizer?.jwt?.claims),
-        {
-          routeKey: key,
-          path: instance,
-          query: event.rawQueryString ?? '',
-          body: event.body ?? '',
-        },
-      );
-      const replay = await claim(store, scope);
-      if (replay) replayed = true;
-      response = replay ? replayResponse(replay) : await run(route, input, pre, store, scope);
-    } else {
-      response = await run(route, input, pre, store, undefined);
+    const scope =
+      isMutating(route) && idemKey !== undefined
+        ? idempotencyScope(idemKey, principalOf(claims), {
+            routeKey: event.routeKey,
+            path: instance,
+            query: event.rawQueryString ?? '',
+            body: event.body ?? '',
+          })
+        : undefined;
+    if (scope) {
+      const replay = await claim(st, scope);
+      if (replay) return { response: replayResponse(replay), replayed: true };
     }
+    const ctx: OperationContext = {
+      store: st,
+      requestId: scope?.requestId ?? requestId,
+      expectedResourceVersion: pre.expectedResourceVersion,
+      expectedId: pre.expectedId,
+      stats,
+    };
+    return { response: await runRoute(route, input, ctx, scope), replayed: false };
   } catch (err) {
-    response = problemResponse(err, { instance, requestId, ifMatch });
+    const response = problemResponse(err, { instance, requestId, ifMatch });
     if (response.statusCode >= 500) {
       logger.error('request failed', {
         error: err instanceof Error ? { name: err.name, stack: err.stack } : String(err),
       });
     }
+    return {
+      response,
+      code: err instanceof ShellgateError ? err.code : 'INTERNAL',
+      replayed: false,
+    };
   }
-  const code =
-    response.statusCode >= 400 ? (JSON.parse(response.body) as { code?: string }).code : undefined;
-  logger.info('request', {
-    requestId,
-    route: route?.operationId ?? 'unknown',
-    status: response.statusCode,
-    outcome: code ?? (replayed ? 'REPLAYED' : 'OK'),
-    attempts: stats.attempts,
-    resolvedByReceipt: stats.resolvedByReceipt,
-  });
-  recordMetrics({
-    route: route?.operationId ?? 'unknown',
-    status: response.statusCode,
-    code,
-    attempts: stats.attempts,
-    resolvedByReceipt: stats.resolvedByReceipt,
-    replayed,
-  });
-  response.headers['x-request-id'] = requestId;
-  return response;
+}
+
+/** Runs the use-case; with an idempotency claim, keeps its success or gives the key back. */
+async function runRoute(
+  route: Route,
+  input: ParsedInput,
+  ctx: OperationContext,
+  scope: IdempotencyScope | undefined,
+): Promise<HttpResponse> {
+  let reply: Reply;
+  try {
+    reply = await route.run(ctx, input);
+  } catch (err) {
+    if (scope) await release(ctx.store, scope).catch(() => {});
+    throw err;
+  }
+  const status = reply.status ?? route.status;
+  const etag = reply.etag ? `"${reply.etag.id}:${reply.etag.resourceVersion}"` : undefined;
+  if (scope) {
+    await complete(ctx.store, scope, {
+      statusCode: status,
+      body: JSON.stringify(withoutSecrets(route, reply.body)),
+      ...(etag ? { etag } : {}),
+    });
+  }
+  return respond(status, reply.body, etag ? { etag } : {});
 }
 
 /** A Lambda entry point for one function's routes. */
@@ -292,4 +311,3 @@ export function createHttpHandler(fn: FunctionName, deps: HandlerDeps = {}) {
     .handler((event) => handleHttp(fn, event, deps));
 }
 
-export { ShellgateError };
