@@ -29,7 +29,8 @@ export interface BenchResults {
     writers: number[];
     contention: WindowPlan;
     backfillItems: number;
-    backfillWindows: number;
+    backfillWindowMs: number;
+    backfillSecondRuns: number;
     coldStartWindows: number;
   };
   sectionSeconds: Record<string, number>;

@@ -6,8 +6,11 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { OBJECT_KINDS } from '#lib/domain/keys.ts';
-import { backfillResourceVersions, DEFAULT_SEGMENTS } from '#lib/jobs/backfill.ts';
-import type { Store } from '#lib/store/store.ts';
+import {
+  type BackfillProgress,
+  backfillResourceVersions,
+  DEFAULT_SEGMENTS,
+} from '#lib/jobs/backfill.ts';
 import type { ItemKey } from '#lib/store/types.ts';
 import { batchPut, buildSeed } from '#test/support/legacy-items.ts';
 import type { Bench } from '../support/local.ts';
@@ -19,33 +22,39 @@ import { ratioOf, type Spread, spread } from '../support/stats.ts';
 export const BACKFILL_CONCURRENCY = DEFAULT_SEGMENTS * 4;
 
 export interface BackfillResult {
-  /** Legacy items stamped by the backfill over all its windows. */
+  /** Legacy items the backfill stamped (one table). */
   items: number;
-  itemsPerWindow: number;
   concurrency: number;
-  /** Items stamped per second over the whole run (scan, stamps, verify pass), per window. */
+  windowMs: number;
+  /** Items stamped per second in each window of the backfill (stopped and resumed). */
   backfill: Spread;
-  /** The same over the stamping phase only (the verify pass left out). */
-  stampingPhase: Spread;
   /** Conditional UpdateItem stamps of known keys per second, per window. */
   raw: Spread;
   ratio: number;
+  /** The whole backfill, scan, stamps, stops, resumes and verify pass: items per second. */
+  backfillOverall: number;
+  rawOverall: number;
   /** DynamoDB requests the backfill sent per stamped item (scan pages and verify included). */
   requestsPerItem: number;
   /** CPU µs per stamped item of each process, from /proc over every window. */
   cpuPerItem: { backfill: Record<string, number>; raw: Record<string, number> };
   secondRun: {
-    /** Writes sent by second runs over fully stamped tables (must be 0). */
+    /** Writes sent by the second runs over the fully stamped table (must be 0). */
     writes: number;
-    /** Items read by the scans of a second run (stamping scan + verify) per second, per window. */
+    /** Items read by the scans of a second run (stamping scan + verify) per second, per run. */
     scanned: Spread;
-    /** Items of the table covered per second by the whole second run, per window. */
+    /** Items of the table covered per second by the whole second run, per run. */
     tableItems: Spread;
     /**
      * The floor under it: DynamoDB Local scanning the same table with the verify pass's own
-     * request (parallel segments, 1,000 items a page, `Select: COUNT`, consistent), per window.
+     * request (parallel segments, 1,000 items a page, `Select: COUNT`, consistent), per run.
      */
     rawScan: Spread;
+    /**
+     * What `migrate run` does once migration 005 is done: its verify alone (one counting scan),
+     * items per second, per run.
+     */
+    verifyOnly: Spread;
   };
 }
 
@@ -112,37 +121,23 @@ async function rawScanPerSecond(client: DynamoDBClient, table: string): Promise<
   return scanned / ((performance.now() - started) / 1000);
 }
 
-async function stampAll(
-  keys: readonly ItemKey[],
-  concurrency: number,
-  stamp: (key: ItemKey) => Promise<unknown>,
-): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < keys.length) await stamp(keys[next++]!);
-    }),
-  );
-  return (performance.now() - started) / 1000;
-}
-
 /**
- * The resource-version backfill against raw conditional stamps of the same number of legacy
- * items at the same concurrency. Each window stamps a table of its own (seeded with
- * BatchWriteItem), the backfill's and the raw side's alternating; together the backfill's
- * windows stamp `totalItems`. Each backfill table is then run over a second time.
+ * The resource-version backfill against raw conditional stamps at the same concurrency, each on
+ * a table of `items` legacy items (seeded with BatchWriteItem). The backfill is resumable, so it
+ * runs in windows: stopped by its signal after `windowMs`, resumed from its progress in the next
+ * window, alternating with windows of raw stamps, until it is done. The fully stamped table is
+ * then run over again, alternating with the raw scan floor and with the verify alone.
  */
 export async function measureBackfill(
   bench: Bench,
-  windows: number,
-  totalItems: number,
+  items: number,
+  windowMs: number,
+  secondRuns: number,
 ): Promise<BackfillResult> {
-  const perWindow = Math.ceil(totalItems / windows);
-  const seedTable = async (side: string, w: number) => {
-    const table = await bench.newTable(`bench-backfill-${side}${w}`);
+  const seedTable = async (side: string) => {
+    const table = await bench.newTable(`bench-backfill-${side}`);
     const store = bench.store(table);
-    const seed = buildSeed({ legacy: perWindow, prefix: `${side}${w}-` });
+    const seed = buildSeed({ legacy: items, prefix: `${side}-` });
     await batchPut(store, seed.all);
     return {
       table,
@@ -150,92 +145,122 @@ export async function measureBackfill(
       keys: seed.legacy.map((i) => ({ pk: i.pk as string, sk: i.sk as string })),
     };
   };
-  const tables: Array<{
-    backfill: Awaited<ReturnType<typeof seedTable>>;
-    raw: Awaited<ReturnType<typeof seedTable>>;
-  }> = [];
-  for (let w = 0; w < windows; w++) {
-    tables.push({ backfill: await seedTable('b', w), raw: await seedTable('r', w) });
-  }
-
+  const backfillSide = await seedTable('b');
+  const rawSide = await seedTable('r');
   const raw = bench.rawClient();
-  const backfillRates: number[] = [];
-  const stampingRates: number[] = [];
-  const rawRates: number[] = [];
-  let stamped = 0;
-  let requests = 0;
-  const runBackfill = async (store: Store) => {
-    const counter = meter(store.client);
-    const started = performance.now();
-    let stampingEnded = 0;
-    const result = await backfillResourceVersions(store, {
-      rate: 0,
-      onProgress: (s) => {
-        if (s.phase === 'verify' && !stampingEnded) stampingEnded = performance.now();
-      },
-    });
-    const seconds = (performance.now() - started) / 1000;
-    counter.remove();
-    if (result.outcome !== 'done') throw new Error(`backfill ended ${result.outcome}`);
-    return { result, seconds, stampingSeconds: (stampingEnded - started) / 1000, counter };
-  };
-
   const pids = { bench: process.pid, 'DynamoDB Local': bench.db.pid };
   const backfillCpu = new CpuAccount(pids);
   const rawCpu = new CpuAccount(pids);
-  for (const { backfill, raw: rawSide } of tables) {
-    const run = await backfillCpu.measure(() => runBackfill(backfill.store));
-    if (run.result.counts.stamped !== perWindow) {
-      throw new Error(`backfill stamped ${run.result.counts.stamped} of ${perWindow}`);
-    }
-    stamped += run.result.counts.stamped;
-    requests += run.counter.total;
-    backfillRates.push(perWindow / run.seconds);
-    stampingRates.push(perWindow / run.stampingSeconds);
-    const seconds = await rawCpu.measure(() =>
-      stampAll(rawSide.keys, BACKFILL_CONCURRENCY, rawStamp(raw, rawSide.table)),
+  const counter = meter(backfillSide.store.client);
+
+  let progress: BackfillProgress | undefined;
+  let done = false;
+  let stamped = 0;
+  let backfillSeconds = 0;
+  const backfillWindow = async () => {
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), windowMs);
+    const started = performance.now();
+    const result = await backfillResourceVersions(backfillSide.store, {
+      rate: 0,
+      signal: stop.signal,
+      resumeFrom: progress,
+    });
+    clearTimeout(timer);
+    const seconds = (performance.now() - started) / 1000;
+    backfillSeconds += seconds;
+    stamped += result.counts.stamped;
+    progress = result.progress;
+    if (result.outcome === 'done') done = true;
+    else if (result.outcome !== 'stopped') throw new Error(`backfill ended ${result.outcome}`);
+    return result.counts.stamped / seconds;
+  };
+
+  const stamp = rawStamp(raw, rawSide.table);
+  let next = 0;
+  let rawStamped = 0;
+  let rawSeconds = 0;
+  /** Raw stamps for one window; a window that ran out of keys is cut short and not kept. */
+  const rawWindow = async (): Promise<number | undefined> => {
+    const started = performance.now();
+    const deadline = started + windowMs;
+    let ops = 0;
+    await Promise.all(
+      Array.from({ length: BACKFILL_CONCURRENCY }, async () => {
+        while (performance.now() < deadline && next < rawSide.keys.length) {
+          await stamp(rawSide.keys[next++]!);
+          ops++;
+        }
+      }),
     );
-    rawRates.push(rawSide.keys.length / seconds);
+    const seconds = (performance.now() - started) / 1000;
+    rawStamped += ops;
+    rawSeconds += seconds;
+    return next < rawSide.keys.length ? ops / seconds : undefined;
+  };
+
+  const backfillRates: number[] = [];
+  const rawRates: number[] = [];
+  while (!done) {
+    backfillRates.push(await backfillCpu.measure(backfillWindow));
+    // The window that ran the verify pass is not a stamping window.
+    if (done && backfillRates.length > 1) backfillRates.pop();
+    if (next < rawSide.keys.length) {
+      const rate = await rawCpu.measure(rawWindow);
+      if (rate !== undefined) rawRates.push(rate);
+    }
   }
+  counter.remove();
+  if (stamped !== items) throw new Error(`backfill stamped ${stamped} of ${items}`);
+  const requests = counter.total;
 
   const scanned: number[] = [];
   const covered: number[] = [];
   const rawScans: number[] = [];
+  const verifies: number[] = [];
   let writes = 0;
-  for (const { backfill } of tables) {
-    const run = await runBackfill(backfill.store);
-    const c = run.counter.counts;
+  for (let run = 0; run < secondRuns; run++) {
+    const second = meter(backfillSide.store.client);
+    const started = performance.now();
+    const result = await backfillResourceVersions(backfillSide.store, { rate: 0 });
+    const seconds = (performance.now() - started) / 1000;
+    second.remove();
+    const c = second.counts;
     writes +=
       (c.UpdateItem ?? 0) + (c.PutItem ?? 0) + (c.DeleteItem ?? 0) + (c.TransactWriteItems ?? 0);
-    scanned.push((run.result.counts.scanned + run.result.counts.verified) / run.seconds);
-    covered.push(perWindow / run.seconds);
-    rawScans.push(await rawScanPerSecond(raw, backfill.table));
+    scanned.push((result.counts.scanned + result.counts.verified) / seconds);
+    covered.push(items / seconds);
+    rawScans.push(await rawScanPerSecond(raw, backfillSide.table));
+    const verifyStarted = performance.now();
+    const verify = await backfillResourceVersions(backfillSide.store, { verifyOnly: true });
+    if (verify.unversioned !== 0) throw new Error('the verify found unversioned items');
+    verifies.push(verify.counts.verified / ((performance.now() - verifyStarted) / 1000));
   }
 
   raw.destroy();
-  for (const { backfill, raw: rawSide } of tables) {
-    backfill.store.client.destroy();
-    rawSide.store.client.destroy();
-    await bench.dropTable(backfill.table);
-    await bench.dropTable(rawSide.table);
+  for (const side of [backfillSide, rawSide]) {
+    side.store.client.destroy();
+    await bench.dropTable(side.table);
   }
   const backfillSpread = spread(backfillRates);
   const rawSpread = spread(rawRates);
   return {
     items: stamped,
-    itemsPerWindow: perWindow,
     concurrency: BACKFILL_CONCURRENCY,
+    windowMs,
     backfill: backfillSpread,
-    stampingPhase: spread(stampingRates),
     raw: rawSpread,
     ratio: ratioOf(backfillSpread, rawSpread),
+    backfillOverall: stamped / backfillSeconds,
+    rawOverall: rawStamped / rawSeconds,
     requestsPerItem: requests / stamped,
-    cpuPerItem: { backfill: backfillCpu.perOp(stamped), raw: rawCpu.perOp(stamped) },
+    cpuPerItem: { backfill: backfillCpu.perOp(stamped), raw: rawCpu.perOp(rawStamped) },
     secondRun: {
       writes,
       scanned: spread(scanned),
       tableItems: spread(covered),
       rawScan: spread(rawScans),
+      verifyOnly: spread(verifies),
     },
   };
 }
