@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { childPrefix } from '#lib/domain/keys.ts';
 import { PHASES } from '#lib/domain/types.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PHASES, REVISION_STATUSES } from '#lib/domain/types.ts';
 
 /** Response shapes, for the OpenAPI document and the typed client. */

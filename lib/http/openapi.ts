@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Problem } from '#lib/api/view-schemas.ts';
 import { isMutating, routes, SUPER_SCOPE } from './routes.ts';
 
