@@ -49,7 +49,7 @@ function requestsSection(r: BenchResults): string {
     return m && !sameCost(e.cost, m.cost);
   });
   return [
-    'Every route is called once through the full local HTTP path with a counting SDK middleware on the handlers\' own client. "Design" is the cost the documented design implies (`bench/expected-requests.ts`, each row citing docs/architecture.md or docs/data-model.md); a route that reads an item it already holds from an earlier response of the same request does not match it. RCU / WCU are the units DynamoDB Local reports for the request (`ReturnConsumedCapacity: INDEXES`, table and index; a failed condition reports none).',
+    'Every route is called once through the full local HTTP path with a counting SDK middleware on the handlers\' own client. "Design" is the cost the documented design implies (`bench/expected-requests.ts`, each row citing docs/architecture.md or docs/data-model.md); a route that reads an item it already holds from an earlier response of the same request does not match it. RCU / WCU are the units DynamoDB Local reports for the request (`ReturnConsumedCapacity: INDEXES`, table and index): right for single items, but for a transaction they do not grow with its items, and a failed condition reports none; docs/scaling.md computes the units DynamoDB bills.',
     '',
     table(
       ['route', 'variant', 'measured', 'design', '', 'RCU / WCU', 'why more than one request'],
