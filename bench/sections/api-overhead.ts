@@ -131,6 +131,7 @@ export async function measureApiOverhead(
         ratio: ratioOf(result.spreads.subject, result.spreads.raw),
         requestsPerOp: { subject: apiMeter.total / apiOps, raw: rawMeter.total / rawOps },
         cpuPerOp: { subject: apiCpu.perOp(apiOps), raw: rawCpu.perOp(rawOps) },
+        windows: result.values,
       });
     }
   } finally {

@@ -31,6 +31,8 @@ export interface BackfillResult {
   /** Conditional UpdateItem stamps of known keys per second, per window. */
   raw: Spread;
   ratio: number;
+  /** Every kept window's items per second, in the order they ran. */
+  windows: { backfill: number[]; raw: number[] };
   /** The whole backfill, scan, stamps, stops, resumes and verify pass: items per second. */
   backfillOverall: number;
   rawOverall: number;
@@ -251,6 +253,7 @@ export async function measureBackfill(
     backfill: backfillSpread,
     raw: rawSpread,
     ratio: ratioOf(backfillSpread, rawSpread),
+    windows: { backfill: backfillRates, raw: rawRates },
     backfillOverall: stamped / backfillSeconds,
     rawOverall: rawStamped / rawSeconds,
     requestsPerItem: requests / stamped,

@@ -28,6 +28,8 @@ export interface ContentionRow {
   store: ContentionSide;
   naive: ContentionSide;
   ratio: number;
+  /** Every window's successes per second, in the order they ran. */
+  windows: { store: number[]; naive: number[] };
 }
 
 interface Window {
@@ -183,6 +185,7 @@ export async function measureContention(
       store: side('store'),
       naive: side('naive'),
       ratio: ratioOf(result.spreads.store, result.spreads.naive),
+      windows: result.values,
     });
   }
   storeMeter.remove();

@@ -26,6 +26,8 @@ export interface OverheadRow {
    * this small, every process's CPU comes out of the same two cores.
    */
   cpuPerOp: { subject: Record<string, number>; raw: Record<string, number> };
+  /** Every window's operations per second, in the order they ran. */
+  windows: { subject: number[]; raw: number[] };
 }
 
 export interface StoreOverheadResult {
@@ -108,6 +110,7 @@ export async function measureStoreOverhead(
       ratio: ratioOf(result.spreads.subject, result.spreads.raw),
       requestsPerOp: { subject: storeMeter.total / storeOps, raw: rawMeter.total / rawOps },
       cpuPerOp: { subject: storeCpu.perOp(storeOps), raw: rawCpu.perOp(rawOps) },
+      windows: result.values,
     });
   }
   storeMeter.remove();
