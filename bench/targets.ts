@@ -1,3 +1,4 @@
+import { routes } from '#lib/http/routes.ts';
 import { expectedCosts, sameCost, totalOf } from './expected-requests.ts';
 import type { BenchResults } from './results.ts';
 
@@ -50,6 +51,17 @@ export function evaluate(r: BenchResults): TargetOutcome[] {
     const off = expectedCosts.filter((e) => {
       const m = measured.get(e.id);
       return !m || !sameCost(e.cost, m.cost);
+    });
+    const uncovered = routes
+      .map((route) => route.operationId)
+      .filter((id) => !expectedCosts.some((e) => e.operationId === id));
+    out.push({
+      section: 'DynamoDB requests',
+      target: 'every route of the route table is measured',
+      measured: uncovered.length
+        ? `not measured: ${uncovered.join(', ')}`
+        : `${routes.length}/${routes.length} routes`,
+      pass: uncovered.length === 0,
     });
     out.push({
       section: 'DynamoDB requests',
