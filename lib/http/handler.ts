@@ -310,4 +310,3 @@ export function createHttpHandler(fn: FunctionName, deps: HandlerDeps = {}) {
     .use(injectLambdaContext(logger))
     .handler((event) => handleHttp(fn, event, deps));
 }
-
