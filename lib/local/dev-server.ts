@@ -58,6 +58,9 @@ function asGatewayClaims(payload: Record<string, unknown>): Record<string, strin
  * API Gateway's JWT authorizer also requires `exp` and refuses an `iat` in the future; the
  * signature, issuer, audience, `exp` and `nbf` checks are the authority's.
  */
+/** Verified tokens kept at most; the cache starts over past it. */
+const MAX_CACHED_TOKENS = 1000;
+
 function checkTimes(payload: JWTPayload): JWTPayload {
   const now = Math.floor(Date.now() / 1000);
   if (typeof payload.exp !== 'number') throw new Error('the token has no exp claim');
@@ -87,6 +90,24 @@ function tokenRequest(body: string): { scopes?: string[]; ttlSeconds?: number } 
  * for the very same handler modules, after the JWT authorizer step (dev-key tokens).
  */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  // A token's signature is checked once; its claims are reused until it expires.
+  const verified = new Map<string, { claims: Record<string, string>; exp: number }>();
+  const verifiedClaims = async (token: string): Promise<Record<string, string>> => {
+    const hit = verified.get(token);
+    if (hit && hit.exp > Date.now() / 1000) return hit.claims;
+    let payload: JWTPayload;
+    try {
+      payload = checkTimes(await opts.authority.verify(token));
+    } catch {
+      verified.delete(token);
+      throw new Unauthenticated('The bearer token is invalid or expired.');
+    }
+    const claims = asGatewayClaims(payload);
+    if (verified.size >= MAX_CACHED_TOKENS) verified.clear();
+    verified.set(token, { claims, exp: payload.exp as number });
+    return claims;
+  };
+
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
@@ -112,11 +133,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
         const auth = headers.authorization ?? '';
         const m = /^Bearer\s+(\S+)$/i.exec(auth);
         if (!m) throw new Unauthenticated();
-        try {
-          claims = asGatewayClaims(checkTimes(await opts.authority.verify(m[1]!)));
-        } catch {
-          throw new Unauthenticated('The bearer token is invalid or expired.');
-        }
+        claims = await verifiedClaims(m[1]!);
         authorize(match.route, claims);
       }
       const event = toApiGatewayEvent(
