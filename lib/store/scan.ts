@@ -48,6 +48,22 @@ function kindList(kinds: readonly string[]): string {
   return kinds.map((_, i) => `:k${i}`).join(', ');
 }
 
+/** Where one page of one segment starts and how much it reads; callers set the defaults. */
+function segmentPage(
+  store: Store,
+  opts: SegmentScanOptions,
+  defaults: { limit: number; consistentRead: boolean },
+) {
+  return {
+    TableName: store.tableName,
+    Segment: opts.segment,
+    TotalSegments: opts.totalSegments,
+    ExclusiveStartKey: opts.startKey,
+    Limit: opts.limit ?? defaults.limit,
+    ConsistentRead: opts.consistentRead ?? defaults.consistentRead,
+  };
+}
+
 /**
  * Reads one page of one scan segment, leaving out every live object item that already carries
  * a version: those are what the backfill skips, so `scanned - items.length` counts them
@@ -62,12 +78,7 @@ export async function scanVersionPage(
   try {
     const res = await store.client.send(
       new ScanCommand({
-        TableName: store.tableName,
-        Segment: opts.segment,
-        TotalSegments: opts.totalSegments,
-        ExclusiveStartKey: opts.startKey,
-        Limit: opts.limit ?? 250,
-        ConsistentRead: opts.consistentRead ?? false,
+        ...segmentPage(store, opts, { limit: 250, consistentRead: false }),
         FilterExpression: `attribute_not_exists(#rv) OR attribute_exists(#tomb) OR attribute_not_exists(#kind) OR NOT (#kind IN (${kindList(objectKinds)}))`,
         ProjectionExpression: '#pk, #sk, #kind, #rv, #tomb',
         ExpressionAttributeNames: {
@@ -111,12 +122,7 @@ export async function countUnversionedPage(
   try {
     const res = await store.client.send(
       new ScanCommand({
-        TableName: store.tableName,
-        Segment: opts.segment,
-        TotalSegments: opts.totalSegments,
-        ExclusiveStartKey: opts.startKey,
-        Limit: opts.limit ?? 1000,
-        ConsistentRead: opts.consistentRead ?? true,
+        ...segmentPage(store, opts, { limit: 1000, consistentRead: true }),
         Select: 'COUNT',
         FilterExpression: `attribute_not_exists(#rv) AND attribute_not_exists(#tomb) AND #kind IN (${kindList(objectKinds)})`,
         ExpressionAttributeNames: { '#kind': A.kind, '#rv': A.version, '#tomb': A.tombstone },
