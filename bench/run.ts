@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: measures shellgate against the raw floor of the same machine in one run and
  * writes bench/RESULTS.md. `--quick` shortens every window (not valid for `bench:check`);
- * `--only requests,store,api,cpu,contention,backfill,coldstart` runs some sections.
+ * `--only requests,store,api,cpu,contention,backfill,coldstart` runs some sections; `--out FILE`
+ * writes the report elsewhere (for trying a change without touching bench/RESULTS.md).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string', default: SECTIONS.join(',') },
+    out: { type: 'string' },
   },
 });
 const only = new Set(values.only.split(',').map((s) => s.trim()));
@@ -163,8 +165,9 @@ results.coldStart = await section('coldstart', () => measureColdStart(coldStartW
 
 results.durationSeconds = (performance.now() - started) / 1000;
 results.machine.loadAverage.end = loadavg()[0] ?? 0;
-writeFileSync(RESULTS_FILE, renderReport(results));
-log(`wrote ${RESULTS_FILE.pathname}`);
+const out = values.out ?? RESULTS_FILE;
+writeFileSync(out, renderReport(results));
+log(`wrote ${typeof out === 'string' ? out : out.pathname}`);
 for (const o of evaluate(results)) {
   console.log(`${o.pass ? 'PASS' : 'FAIL'}  ${o.section}: ${o.target} — ${o.measured}`);
 }
