@@ -1,11 +1,6 @@
 import { IDEMPOTENCY_DYNAMO_ACTIONS } from '#lib/http/idempotency.ts';
-import {
-  type DynamoAction,
-  type FunctionName,
-  isMutating,
-  type Route,
-  routes,
-} from '#lib/http/routes.ts';
+import { type DynamoAction, type FunctionName, isMutating, type Route } from '#lib/http/route.ts';
+import { routes } from '#lib/http/routes.ts';
 
 export { IDEMPOTENCY_DYNAMO_ACTIONS };
 

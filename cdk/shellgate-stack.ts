@@ -2,7 +2,8 @@ import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cd
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { type FunctionName, routes } from '#lib/http/routes.ts';
+import type { FunctionName } from '#lib/http/route.ts';
+import { routes } from '#lib/http/routes.ts';
 import { DEFAULT_SEGMENTS, DEFAULT_WRITE_RATE } from '#lib/jobs/backfill.ts';
 import { DEFAULT_PROVISION_TIMEOUT_MS } from '#lib/jobs/reconciler.ts';
 import { tableDefinition } from '#lib/store/table.ts';

@@ -1,4 +1,5 @@
 import { createHttpHandler } from '#lib/http/handler.ts';
+import { config } from '#lib/http/routes/config.ts';
 
-/** Lambda entry point for the `config` routes of the route table. */
-export const handler = createHttpHandler('config');
+/** Lambda entry point for the `config` routes (`lib/http/routes/config.ts`). */
+export const handler = createHttpHandler(config);

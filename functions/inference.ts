@@ -1,4 +1,5 @@
 import { createHttpHandler } from '#lib/http/handler.ts';
+import { inference } from '#lib/http/routes/inference.ts';
 
-/** Lambda entry point for the `inference` routes of the route table. */
-export const handler = createHttpHandler('inference');
+/** Lambda entry point for the `inference` routes (`lib/http/routes/inference.ts`). */
+export const handler = createHttpHandler(inference);

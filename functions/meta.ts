@@ -1,4 +1,5 @@
 import { createHttpHandler } from '#lib/http/handler.ts';
+import { meta } from '#lib/http/routes/meta.ts';
 
-/** Lambda entry point for the `meta` routes of the route table. */
-export const handler = createHttpHandler('meta');
+/** Lambda entry point for the `meta` routes (`lib/http/routes/meta.ts`). */
+export const handler = createHttpHandler(meta);

@@ -1,4 +1,5 @@
 import { createHttpHandler } from '#lib/http/handler.ts';
+import { sandboxes } from '#lib/http/routes/sandboxes.ts';
 
-/** Lambda entry point for the `sandboxes` routes of the route table. */
-export const handler = createHttpHandler('sandboxes');
+/** Lambda entry point for the `sandboxes` routes (`lib/http/routes/sandboxes.ts`). */
+export const handler = createHttpHandler(sandboxes);

@@ -1,4 +1,5 @@
 import { createHttpHandler } from '#lib/http/handler.ts';
+import { sessions } from '#lib/http/routes/sessions.ts';
 
-/** Lambda entry point for the `sessions` routes of the route table. */
-export const handler = createHttpHandler('sessions');
+/** Lambda entry point for the `sessions` routes (`lib/http/routes/sessions.ts`). */
+export const handler = createHttpHandler(sessions);

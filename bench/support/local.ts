@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { FunctionName } from '#lib/http/routes.ts';
+import type { FunctionName } from '#lib/http/route.ts';
 import { createDevAuthority } from '#lib/local/dev-auth.ts';
 import { type LambdaHttpHandler, startDevServer } from '#lib/local/dev-server.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#lib/local/dynamodb-local.ts';

@@ -14,7 +14,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type FunctionName, type Route, SUPER_SCOPE } from '#lib/http/routes.ts';
+import { type FunctionName, type Route, SUPER_SCOPE } from '#lib/http/route.ts';
 import { LOG_RETENTION } from './shellgate-function.ts';
 
 export interface ShellgateApiProps {

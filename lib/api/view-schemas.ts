@@ -1,11 +1,11 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { PHASES, REVISION_STATUSES } from '#lib/domain/types.ts';
 
 /** Response shapes, for the OpenAPI document and the typed client. */
 export const MetadataView = z.object({
   id: z.string(),
   name: z.string(),
-  resourceVersion: z.number().int().min(1),
+  resourceVersion: z.number().check(z.int(), z.minimum(1)),
   createdAt: z.string(),
   updatedAt: z.string(),
   labels: z.record(z.string(), z.string()),
@@ -21,54 +21,54 @@ export const ProviderView = z.object({
 export const ConditionView = z.object({
   type: z.string(),
   status: z.enum(['True', 'False', 'Unknown']),
-  reason: z.string().optional(),
-  message: z.string().optional(),
+  reason: z.optional(z.string()),
+  message: z.optional(z.string()),
   lastTransitionTime: z.string(),
 });
 
 export const SandboxView = z.object({
   metadata: MetadataView,
   spec: z.object({
-    image: z.string().optional(),
+    image: z.optional(z.string()),
     environment: z.record(z.string(), z.string()),
     providers: z.array(z.string()),
-    policy: z.record(z.string(), z.unknown()).optional(),
-    logLevel: z.string().optional(),
+    policy: z.optional(z.record(z.string(), z.unknown())),
+    logLevel: z.optional(z.string()),
     gpu: z.boolean(),
   }),
   phase: z.enum(PHASES),
   conditions: z.array(ConditionView),
-  currentPolicyVersion: z.number().int().nullable(),
+  currentPolicyVersion: z.nullable(z.number().check(z.int())),
 });
 
 export const SettingsView = z.object({
   settings: z.record(z.string(), z.union([z.string(), z.boolean(), z.number()])),
-  resourceVersion: z.number().int(),
+  resourceVersion: z.number().check(z.int()),
 });
 
 export const RevisionView = z.object({
   metadata: MetadataView,
-  version: z.number().int(),
+  version: z.number().check(z.int()),
   policy: z.record(z.string(), z.unknown()),
   status: z.enum(REVISION_STATUSES),
-  loadError: z.string().nullable(),
+  loadError: z.nullable(z.string()),
   hash: z.string(),
 });
 
 export const ConfigView = z.object({
   sandboxName: z.string(),
-  policy: z.record(z.string(), z.unknown()).nullable(),
-  policyVersion: z.number().int(),
-  currentPolicyVersion: z.number().int().nullable(),
+  policy: z.nullable(z.record(z.string(), z.unknown())),
+  policyVersion: z.number().check(z.int()),
+  currentPolicyVersion: z.nullable(z.number().check(z.int())),
   settings: z.record(z.string(), z.union([z.string(), z.boolean(), z.number()])),
-  settingsResourceVersion: z.number().int(),
-  resourceVersion: z.number().int(),
+  settingsResourceVersion: z.number().check(z.int()),
+  resourceVersion: z.number().check(z.int()),
 });
 
 export const SessionView = z.object({
   metadata: MetadataView,
   sandboxName: z.string(),
-  expiresAt: z.string().nullable(),
+  expiresAt: z.nullable(z.string()),
   revoked: z.boolean(),
 });
 
@@ -76,7 +76,7 @@ export const ServiceView = z.object({
   metadata: MetadataView,
   sandboxName: z.string(),
   service: z.string(),
-  targetPort: z.number().int(),
+  targetPort: z.number().check(z.int()),
   domain: z.boolean(),
   url: z.string(),
 });
@@ -85,31 +85,31 @@ export const InferenceRouteView = z.object({
   metadata: MetadataView,
   providerName: z.string(),
   modelId: z.string(),
-  timeoutSeconds: z.number().int(),
+  timeoutSeconds: z.number().check(z.int()),
 });
 
 export const AttachResultView = z.object({ sandbox: SandboxView, attached: z.boolean() });
 export const DetachResultView = z.object({ sandbox: SandboxView, detached: z.boolean() });
 export const PolicyResultView = z.object({ sandbox: SandboxView, revision: RevisionView });
 /** The create response is the only one that carries the token. */
-export const CreatedSessionView = SessionView.extend({ token: z.string() });
+export const CreatedSessionView = z.extend(SessionView, { token: z.string() });
 export const RevokeResultView = z.object({ session: SessionView, revoked: z.boolean() });
 export const HealthView = z.object({ status: z.literal('ok') });
 export const OpenApiView = z.record(z.string(), z.unknown());
 
-export const listOf = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextPageToken: z.string().optional() });
+export const listOf = <T extends z.ZodMiniType>(item: T) =>
+  z.object({ items: z.array(item), nextPageToken: z.optional(z.string()) });
 
 export const Problem = z.object({
   type: z.string(),
   title: z.string(),
-  status: z.number().int(),
+  status: z.number().check(z.int()),
   detail: z.string(),
   code: z.string(),
   instance: z.string(),
   requestId: z.string(),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  currentResourceVersion: z.number().int().optional(),
-  current: z.unknown().optional(),
-  details: z.record(z.string(), z.unknown()).optional(),
+  errors: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))),
+  currentResourceVersion: z.optional(z.number().check(z.int())),
+  current: z.optional(z.unknown()),
+  details: z.optional(z.record(z.string(), z.unknown())),
 });

@@ -1,13 +1,13 @@
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import * as S from '#lib/api/schemas.ts';
 import * as V from '#lib/api/view-schemas.ts';
 import type { OperationId } from './operations.ts';
 
 export interface OperationSchemas {
-  params?: z.ZodType;
-  query?: z.ZodType;
-  body?: z.ZodType;
-  response: z.ZodType;
+  params?: z.ZodMiniType;
+  query?: z.ZodMiniType;
+  body?: z.ZodMiniType;
+  response: z.ZodMiniType;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import type { ErrorCode } from '#lib/errors.ts';
 import type { OperationId } from './operations.ts';
 import type { operationSchemas } from './schemas.ts';
@@ -10,15 +10,17 @@ type Loosened<Input, Output> = {
   [K in keyof Input]: K extends keyof Output ? Input[K] | Output[K] : Input[K];
 };
 
-type ParamsPart<K extends OperationId> = Schemas[K] extends { params: infer P extends z.ZodType }
+type ParamsPart<K extends OperationId> = Schemas[K] extends {
+  params: infer P extends z.ZodMiniType;
+}
   ? { params: Loosened<z.input<P>, z.output<P>> }
   : { params?: undefined };
 
-type QueryPart<K extends OperationId> = Schemas[K] extends { query: infer Q extends z.ZodType }
+type QueryPart<K extends OperationId> = Schemas[K] extends { query: infer Q extends z.ZodMiniType }
   ? { query?: Partial<Loosened<z.input<Q>, z.output<Q>>> }
   : { query?: undefined };
 
-type BodyPart<K extends OperationId> = Schemas[K] extends { body: infer B extends z.ZodType }
+type BodyPart<K extends OperationId> = Schemas[K] extends { body: infer B extends z.ZodMiniType }
   ? object extends z.input<B>
     ? { body?: z.input<B> }
     : { body: z.input<B> }
@@ -31,7 +33,7 @@ export type OperationInput<K extends OperationId> = ParamsPart<K> & QueryPart<K>
 export type OperationResult<K extends OperationId> = z.output<Schemas[K]['response']>;
 
 export type OperationBody<K extends OperationId> = Schemas[K] extends {
-  body: infer B extends z.ZodType;
+  body: infer B extends z.ZodMiniType;
 }
   ? z.input<B>
   : never;

@@ -1,4 +1,4 @@
-import { LIMITS } from '#lib/api/schemas.ts';
+import { LIMITS } from '#lib/api/limits.ts';
 import { InvalidArgument } from '#lib/errors.ts';
 import type { StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';

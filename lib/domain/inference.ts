@@ -1,4 +1,4 @@
-import type { InferenceRouteBody } from '#lib/api/schemas.ts';
+import type { InferenceRouteBody } from '#lib/api/schemas/inference.ts';
 import { AlreadyExists } from '#lib/errors.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';

@@ -1,4 +1,4 @@
-import type { PolicyBody, RevisionStatusBody } from '#lib/api/schemas.ts';
+import type { PolicyBody, RevisionStatusBody } from '#lib/api/schemas/config.ts';
 import { Aborted, NotFound } from '#lib/errors.ts';
 import type { TransactOp } from '#lib/store/transact.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';

@@ -1,5 +1,5 @@
-import type { CreateProviderBody, UpdateProviderBody } from '#lib/api/schemas.ts';
-import { LIMITS } from '#lib/api/schemas.ts';
+import { LIMITS } from '#lib/api/limits.ts';
+import type { CreateProviderBody, UpdateProviderBody } from '#lib/api/schemas/providers.ts';
 import { Aborted, FailedPrecondition, InvalidArgument } from '#lib/errors.ts';
 import { MAX_ATTEMPTS } from '#lib/store/backoff.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';

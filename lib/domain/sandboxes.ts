@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CreateSandboxBody, SandboxStatusBody } from '#lib/api/schemas.ts';
+import type { CreateSandboxBody, SandboxStatusBody } from '#lib/api/schemas/sandboxes.ts';
 import { FailedPrecondition, NotFound } from '#lib/errors.ts';
 import type { TransactOp } from '#lib/store/transact.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';

@@ -1,4 +1,4 @@
-import type { ServiceBody } from '#lib/api/schemas.ts';
+import type { ServiceBody } from '#lib/api/schemas/sessions.ts';
 import { AlreadyExists } from '#lib/errors.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';

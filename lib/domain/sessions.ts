@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { SSHSessionBody } from '#lib/api/schemas.ts';
-import { LIMITS } from '#lib/api/schemas.ts';
+import { LIMITS } from '#lib/api/limits.ts';
+import type { SSHSessionBody } from '#lib/api/schemas/sessions.ts';
 import { FailedPrecondition, NotFound } from '#lib/errors.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';

@@ -1,5 +1,5 @@
 import { PermissionDenied, Unauthenticated } from '#lib/errors.ts';
-import { type Route, SUPER_SCOPE } from './routes.ts';
+import { type Route, SUPER_SCOPE } from './route.ts';
 
 export type Claims = Record<string, unknown>;
 

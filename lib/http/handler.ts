@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { newStats, type OperationContext } from '#lib/domain/context.ts';
 import { type FieldViolation, InvalidArgument, NotFound, ShellgateError } from '#lib/errors.ts';
 import type { Store } from '#lib/store/store.ts';
@@ -18,14 +18,7 @@ import {
 import { logger, recordMetrics } from './observability.ts';
 import { parsePreconditions } from './preconditions.ts';
 import { HttpRejection, type HttpResponse, problemResponse } from './problem.ts';
-import {
-  type FunctionName,
-  isMutating,
-  type Reply,
-  type Route,
-  routeKey,
-  routes,
-} from './routes.ts';
+import { isMutating, type Reply, type Route, type RouteGroup, routeKey } from './route.ts';
 import { defaultStore } from './store.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -34,7 +27,7 @@ export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export const MAX_BODY_BYTES = 512 * 1024;
 
 /** Zod issues → field violations with `body.`/`path.`/`query.` prefixes. */
-function violations(where: string, error: z.ZodError): FieldViolation[] {
+function violations(where: string, error: z.core.$ZodError): FieldViolation[] {
   return error.issues.map((issue) => ({
     field: [where, ...issue.path.map(String)].join('.'),
     message:
@@ -123,7 +116,7 @@ interface ParsedInput {
 
 function parseInput(route: Route, event: HttpEvent): ParsedInput {
   const errors: FieldViolation[] = [];
-  const check = (where: string, schema: z.ZodType | undefined, value: unknown) => {
+  const check = (where: string, schema: z.ZodMiniType | undefined, value: unknown) => {
     if (!schema) {
       const extra = Object.keys((value as object) ?? {});
       if (extra.length)
@@ -186,16 +179,15 @@ function withoutSecrets(route: Route, body: unknown): unknown {
 }
 
 /**
- * Serves the routes of one function: validates, authorizes, applies preconditions and
- * idempotency, runs the route's use-case, and maps the result or error.
+ * Serves one request with the route it matched (none: 404): validates, authorizes, applies
+ * preconditions and idempotency, runs the route's use-case, and maps the result or error.
  */
 export async function handleHttp(
-  fn: FunctionName | 'all',
+  route: Route | undefined,
   event: HttpEvent,
   deps: HandlerDeps = {},
 ): Promise<HttpResponse> {
   const requestId = event.requestContext?.requestId ?? randomUUID();
-  const route = routes.find((r) => routeKey(r) === event.routeKey && (fn === 'all' || r.fn === fn));
   const stats = newStats();
   const outcome = await serve(route, event, requestId, stats, deps.store);
   const observed = {
@@ -304,9 +296,13 @@ async function runRoute(
   return respond(status, reply.body, etag ? { etag } : {});
 }
 
-/** A Lambda entry point for one function's routes. */
-export function createHttpHandler(fn: FunctionName, deps: HandlerDeps = {}) {
+/**
+ * A Lambda entry point for one function's routes. It knows only `group`'s routes, so a bundle
+ * holds only their schemas and use-cases; any other route key is a 404.
+ */
+export function createHttpHandler(group: RouteGroup, deps: HandlerDeps = {}) {
+  const byKey = new Map(group.routes.map((route) => [routeKey(route), route]));
   return middy<HttpEvent, HttpResponse, Error, Context>()
     .use(injectLambdaContext(logger))
-    .handler((event) => handleHttp(fn, event, deps));
+    .handler((event) => handleHttp(byKey.get(event.routeKey), event, deps));
 }

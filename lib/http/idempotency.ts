@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { IdempotencyMismatch, InvalidArgument, Unavailable } from '#lib/errors.ts';
 import type { Store } from '#lib/store/store.ts';
-import type { DynamoAction } from './routes.ts';
+import type { DynamoAction } from './route.ts';
 
 /**
  * The DynamoDB actions idempotency itself needs, besides the route's own: `claim` puts the

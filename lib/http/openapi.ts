@@ -1,8 +1,9 @@
-import * as z from 'zod';
-import { Problem } from '#lib/api/view-schemas.ts';
-import { isMutating, routes, SUPER_SCOPE } from './routes.ts';
+import * as z from 'zod/mini';
+import * as views from '#lib/api/view-schemas.ts';
+import { isMutating, SUPER_SCOPE } from './route.ts';
+import { routes } from './routes.ts';
 
-const jsonSchema = (schema: z.ZodType) => {
+const jsonSchema = (schema: z.ZodMiniType) => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, {
     io: 'input',
     unrepresentable: 'any',
@@ -11,7 +12,7 @@ const jsonSchema = (schema: z.ZodType) => {
   return rest;
 };
 
-function parameters(schema: z.ZodType | undefined, where: 'path' | 'query') {
+function parameters(schema: z.ZodMiniType | undefined, where: 'path' | 'query') {
   if (!schema) return [];
   const s = jsonSchema(schema) as {
     properties?: Record<string, unknown>;
@@ -60,7 +61,7 @@ export function openApiDocument(): Record<string, unknown> {
       responses: {
         [String(route.status)]: {
           description: 'Success',
-          content: { 'application/json': { schema: jsonSchema(route.response) } },
+          content: { 'application/json': { schema: jsonSchema(route.response(views)) } },
         },
         '400': problem('INVALID_ARGUMENT'),
         ...(route.scope
@@ -96,7 +97,7 @@ export function openApiDocument(): Record<string, unknown> {
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      schemas: { Problem: jsonSchema(Problem) },
+      schemas: { Problem: jsonSchema(views.Problem) },
     },
   };
   return cached;

@@ -1,5 +1,5 @@
 import { InvalidArgument } from '#lib/errors.ts';
-import { isMutating, type Route } from './routes.ts';
+import { isMutating, type Route } from './route.ts';
 
 export interface Preconditions {
   expectedResourceVersion?: number;

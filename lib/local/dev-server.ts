@@ -6,7 +6,7 @@ import { authorize } from '#lib/http/auth.ts';
 import type { HttpEvent } from '#lib/http/handler.ts';
 import { MAX_BODY_BYTES } from '#lib/http/handler.ts';
 import { HttpRejection, type HttpResponse, problemResponse } from '#lib/http/problem.ts';
-import type { FunctionName } from '#lib/http/routes.ts';
+import type { FunctionName } from '#lib/http/route.ts';
 import type { DevAuthority } from './dev-auth.ts';
 import { localContext, matchRoute, toApiGatewayEvent } from './event.ts';
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { HttpEvent } from '#lib/http/handler.ts';
-import { type Route, routeKey, routes } from '#lib/http/routes.ts';
+import { type Route, routeKey } from '#lib/http/route.ts';
+import { routes } from '#lib/http/routes.ts';
 
 interface CompiledRoute {
   route: Route;

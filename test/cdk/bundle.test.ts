@@ -6,7 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routeGroups } from '#lib/http/routes.ts';
 import { createShellgateApp } from '../../cdk/shellgate-app.ts';
+import { httpFunctionId } from '../../cdk/shellgate-stack.ts';
 import { CDK_JSON_CONTEXT, TEST_CONTEXT } from './app.ts';
 
 /**
@@ -73,6 +75,23 @@ describe('synth with bundling', () => {
       expect(existsSync(`${code}.map`), `${b.logicalId}: source map`).toBe(true);
       const budget = isJob(b) ? BUDGET_BYTES.job : BUDGET_BYTES.http;
       expect(statSync(code).size, `${b.logicalId} bundle size`).toBeLessThanOrEqual(budget);
+    }
+  });
+
+  it('gives each HTTP function its own routes only; meta also the route table, for OpenAPI', () => {
+    // arrange
+    const all = Object.values(routeGroups).flatMap((g) => g.routes);
+    for (const group of Object.values(routeGroups)) {
+      const bundle = bundles.find((b) => b.logicalId.startsWith(httpFunctionId(group.fn)))!;
+      // act
+      const code = readFileSync(path.join(bundle.dir, 'index.mjs'), 'utf8');
+      const bundled = all.filter((r) => code.includes(`operationId:"${r.operationId}"`));
+      // assert
+      const expected = group.fn === 'meta' ? all : group.routes;
+      expect(
+        bundled.map((r) => r.operationId),
+        group.fn,
+      ).toEqual(expected.map((r) => r.operationId));
     }
   });
 

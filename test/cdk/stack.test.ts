@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { type FunctionName, routes, SUPER_SCOPE } from '#lib/http/routes.ts';
+import { type FunctionName, SUPER_SCOPE } from '#lib/http/route.ts';
+import { routes } from '#lib/http/routes.ts';
 import { tableDefinition } from '#lib/store/table.ts';
 import { httpFunctionActions, IDEMPOTENCY_DYNAMO_ACTIONS } from '../../cdk/permissions.ts';
 import { logicalId, type Resource, synthFast, TEST_CONTEXT } from './app.ts';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import type { z } from 'zod';
-import { isMutating, type Route, routes } from '#lib/http/routes.ts';
+import type { z } from 'zod/mini';
+import { isMutating, type Route } from '#lib/http/route.ts';
+import { routes } from '#lib/http/routes.ts';
 import {
   bodyBreakers,
   bodyNotTaken,
@@ -41,8 +42,8 @@ export interface FuzzCase {
   };
 }
 
-const keysOf = (schema: z.ZodType | undefined) =>
-  schema ? Object.keys((schema as unknown as z.ZodObject).shape) : [];
+const keysOf = (schema: z.ZodMiniType | undefined) =>
+  schema ? Object.keys((schema as unknown as z.ZodMiniObject).shape) : [];
 
 const paramsOf = (route: Route) => [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
 

@@ -1,4 +1,4 @@
-import type { Route } from '#lib/http/routes.ts';
+import type { Route } from '#lib/http/route.ts';
 import { encodeJson } from './values.ts';
 
 /** A request under construction: a valid base, then perturbations, then breakers. */

@@ -1,5 +1,6 @@
 import { createHttpHandler } from '#lib/http/handler.ts';
-import type { FunctionName } from '#lib/http/routes.ts';
+import type { FunctionName } from '#lib/http/route.ts';
+import { routeGroups } from '#lib/http/routes.ts';
 import { localContext, matchRoute, toApiGatewayEvent } from '#lib/local/event.ts';
 import type { Store } from '#lib/store/store.ts';
 import { assertNoSecrets, registerSecrets } from './secrets.ts';
@@ -23,15 +24,6 @@ export interface ApiResponse {
 
 export type Call = (method: string, path: string, opts?: CallOptions) => Promise<ApiResponse>;
 
-const FUNCTIONS: FunctionName[] = [
-  'providers',
-  'sandboxes',
-  'config',
-  'sessions',
-  'inference',
-  'meta',
-];
-
 /**
  * Calls the real Lambda handlers in-process with API Gateway v2 events, as the authorizer
  * would pass them (claims already verified), over a table of the test file's own.
@@ -39,7 +31,7 @@ const FUNCTIONS: FunctionName[] = [
 export async function createTestApi(store?: Store): Promise<{ store: Store; call: Call }> {
   const s = store ?? (await createTestStore());
   const handlers = Object.fromEntries(
-    FUNCTIONS.map((fn) => [fn, createHttpHandler(fn, { store: s })]),
+    Object.values(routeGroups).map((group) => [group.fn, createHttpHandler(group, { store: s })]),
   ) as Record<FunctionName, ReturnType<typeof createHttpHandler>>;
 
   const call: Call = async (method, path, opts = {}) => {

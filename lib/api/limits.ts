@@ -1,0 +1,23 @@
+/**
+ * Limits of SPEC §1, and the ones this service sets where the spec is silent (docs/api.md).
+ * Plain numbers, apart from the schemas, so the use-cases read them without loading zod.
+ */
+export const LIMITS = {
+  providerCredentials: 32,
+  providerConfig: 64,
+  mapKeyBytes: 256,
+  mapValueBytes: 8192,
+  environment: 128,
+  providersPerSandbox: 32,
+  labels: 64,
+  policyBytes: 64 * 1024,
+  /** Levels of objects and arrays in a policy; DynamoDB allows 32 in a whole item. */
+  policyDepth: 20,
+  /** Every object stays well below DynamoDB's 400 KB item limit. */
+  objectBytes: 300 * 1024,
+  conditions: 16,
+  pageSizeMax: 1000,
+  pageSizeDefault: 100,
+  ttlSecondsMax: 30 * 24 * 3600,
+  ttlSecondsDefault: 86_400,
+} as const;

@@ -1,0 +1,47 @@
+import * as z from 'zod/mini';
+import { LIMITS } from '#lib/api/limits.ts';
+import { bytes, intString, jsonObject, name, preconditions } from './common.ts';
+
+export const PolicyBody = z.strictObject({ policy: jsonObject, ...preconditions });
+export type PolicyBody = z.infer<typeof PolicyBody>;
+
+export const RevisionStatusBody = z.strictObject({
+  status: z.enum(['LOADED', 'FAILED']),
+  loadError: z.optional(z.string().check(z.maxLength(4096))),
+  ...preconditions,
+});
+export type RevisionStatusBody = z.infer<typeof RevisionStatusBody>;
+
+export const settingValue = z.union(
+  [
+    z
+      .string()
+      .check(
+        z.refine(
+          (v) => bytes(v) <= LIMITS.mapValueBytes,
+          `strings are at most ${LIMITS.mapValueBytes} bytes`,
+        ),
+      ),
+    z.boolean(),
+    z
+      .number()
+      .check(z.int(), z.minimum(Number.MIN_SAFE_INTEGER), z.maximum(Number.MAX_SAFE_INTEGER)),
+  ],
+  {
+    error: `must be a string of at most ${LIMITS.mapValueBytes} bytes, a boolean or an integer within ±(2^53-1)`,
+  },
+);
+export const SettingBody = z.strictObject({ value: settingValue, ...preconditions });
+export type SettingBody = z.infer<typeof SettingBody>;
+
+const SETTING_KEY = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$/;
+export const settingKey = z
+  .string()
+  .check(z.regex(SETTING_KEY, 'must be 1–128 letters, digits, ".", "_" or "-"'));
+
+export const RevisionParams = z.strictObject({
+  name,
+  version: intString(1, Number.MAX_SAFE_INTEGER),
+});
+export const SandboxSettingParams = z.strictObject({ name, key: settingKey });
+export const SettingParams = z.strictObject({ key: settingKey });

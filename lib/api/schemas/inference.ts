@@ -1,0 +1,10 @@
+import * as z from 'zod/mini';
+import { name, preconditions } from './common.ts';
+
+export const InferenceRouteBody = z.strictObject({
+  providerName: name,
+  modelId: z.string().check(z.minLength(1), z.maxLength(256)),
+  timeoutSeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(3600))),
+  ...preconditions,
+});
+export type InferenceRouteBody = z.infer<typeof InferenceRouteBody>;
