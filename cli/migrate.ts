@@ -12,7 +12,7 @@ export interface MigrateCommandOptions {
   action: 'status' | 'run';
   /** `run`: count what would be written, write nothing. */
   dryRun?: boolean;
-  /** `run`: parallel scan segments of a migration that starts afresh. @default 4 */
+  /** `run`: parallel scan segments of a migration that starts afresh. @default 16 */
   segments?: number;
   /** `run`: write units per second, 0 = no limit. @default 500 */
   rate?: number;

@@ -27,7 +27,7 @@ const WAIT_POLL_MS = 1_000;
 export interface RunOptions {
   /** Count what would be done; write nothing, not even the migration's own record. */
   dryRun?: boolean;
-  /** Parallel scan segments for a migration that starts afresh. @default 4 */
+  /** Parallel scan segments for a migration that starts afresh. @default 16 */
   segments?: number;
   /** Write units per second; 0 means no limit. @default 500 */
   rate?: number;

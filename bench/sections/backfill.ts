@@ -9,6 +9,7 @@ import { OBJECT_KINDS } from '#lib/domain/keys.ts';
 import {
   type BackfillProgress,
   backfillResourceVersions,
+  DEFAULT_CONCURRENCY,
   DEFAULT_SEGMENTS,
 } from '#lib/jobs/backfill.ts';
 import type { ItemKey } from '#lib/store/types.ts';
@@ -19,11 +20,15 @@ import { CpuAccount } from '../support/process-cpu.ts';
 import { ratioOf, type Spread, spread } from '../support/stats.ts';
 
 /** Stamps the backfill keeps in flight: its default segments × its default per-segment concurrency. */
-export const BACKFILL_CONCURRENCY = DEFAULT_SEGMENTS * 4;
+export const BACKFILL_CONCURRENCY = DEFAULT_SEGMENTS * DEFAULT_CONCURRENCY;
 
 export interface BackfillResult {
   /** Legacy items the backfill stamped (one table). */
   items: number;
+  /** The backfill's default scan segments and stamps in flight per segment. */
+  segments: number;
+  perSegment: number;
+  /** Stamps in flight on both sides. */
   concurrency: number;
   windowMs: number;
   /** Items stamped per second in each window of the backfill (stopped and resumed). */
@@ -43,13 +48,16 @@ export interface BackfillResult {
   secondRun: {
     /** Writes sent by the second runs over the fully stamped table (must be 0). */
     writes: number;
-    /** Items read by the scans of a second run (stamping scan + verify) per second, per run. */
+    /**
+     * Items read by the scans of a second run per second, per run: its first count, which finds
+     * nothing, so no stamping scan or verify follows.
+     */
     scanned: Spread;
     /** Items of the table covered per second by the whole second run, per run. */
     tableItems: Spread;
     /**
      * The floor under it: DynamoDB Local scanning the same table with the verify pass's own
-     * request (parallel segments, 1,000 items a page, `Select: COUNT`, consistent), per run.
+     * request (parallel segments, 1 MB pages, `Select: COUNT`, consistent), per run.
      */
     rawScan: Spread;
     /**
@@ -103,7 +111,6 @@ async function rawScanPerSecond(client: DynamoDBClient, table: string): Promise<
             Segment: segment,
             TotalSegments: DEFAULT_SEGMENTS,
             ExclusiveStartKey: start,
-            Limit: 1000,
             ConsistentRead: true,
             Select: 'COUNT',
             FilterExpression: `attribute_not_exists(#rv) AND attribute_not_exists(#tomb) AND #kind IN (${list})`,
@@ -248,6 +255,8 @@ export async function measureBackfill(
   const rawSpread = spread(rawRates);
   return {
     items: stamped,
+    segments: DEFAULT_SEGMENTS,
+    perSegment: DEFAULT_CONCURRENCY,
     concurrency: BACKFILL_CONCURRENCY,
     windowMs,
     backfill: backfillSpread,

@@ -98,7 +98,7 @@ export function migrateCommands(program: Command, io: CliIO, setExitCode: (code:
         'run pending migrations (resumable; a progress bar on a terminal, plain lines otherwise)',
       )
       .option('--dry-run', 'count what would be written; write nothing')
-      .option('--segments <n>', 'parallel scan segments (default 4)', integer)
+      .option('--segments <n>', 'parallel scan segments (default 16)', integer)
       .option('--rate <n>', 'write units per second, 0 = no limit (default 500)', integer),
   ).action(async (opts: RunOptions, cmd: Command) => {
     setExitCode(await migrate('run', opts, cmd, io));

@@ -14,12 +14,17 @@ import { type BackfillCounts, type ProgressSnapshot, ProgressTracker } from './p
 import { RateLimiter } from './rate-limiter.ts';
 import { sleep, throttleBackoffMs } from './sleep.ts';
 
-/** @default segments of a new backfill */
-export const DEFAULT_SEGMENTS = 4;
+/**
+ * Segments of a new backfill. On DynamoDB each segment reads its own share of the partitions, so
+ * scan throughput grows with the count; 16 × 1 stamp in flight keeps 16 writes going while any
+ * segment waits for its next page.
+ */
+export const DEFAULT_SEGMENTS = 16;
 /** Write units per second a backfill may spend unless told otherwise (0 = no limit). */
 export const DEFAULT_WRITE_RATE = 500;
 const DEFAULT_PAGE_SIZE = 250;
-const DEFAULT_CONCURRENCY = 4;
+/** Stamps in flight per segment. */
+export const DEFAULT_CONCURRENCY = 1;
 const DEFAULT_MAX_PASSES = 3;
 const PROGRESS_INTERVAL_MS = 100;
 /** Transient failures (after the SDK's own retries) a segment tolerates in a row. */
@@ -52,7 +57,10 @@ export interface VerifyCheckpoint {
  * something to the segment that returned it.
  */
 export interface BackfillProgress {
-  /** 1 for the first stamping pass; a verify that still finds legacy items starts another. */
+  /**
+   * 0 while a new backfill counts what lacks a version; 1 for the first stamping pass; a verify
+   * that still finds legacy items starts another.
+   */
   pass: number;
   phase: 'backfill' | 'verify';
   segments: number;
@@ -65,7 +73,7 @@ export interface BackfillProgress {
 export interface BackfillOptions {
   /** @default OBJECT_KINDS */
   objectKinds?: readonly string[];
-  /** Parallel scan segments of a new backfill (a resumed one keeps its own). @default 4 */
+  /** Parallel scan segments of a new backfill (a resumed one keeps its own). @default 16 */
   segments?: number;
   /** Write units per second; 0 means no limit. @default 500 */
   rate?: number;
@@ -75,9 +83,9 @@ export interface BackfillOptions {
   verifyOnly?: boolean;
   /** Stops the run cleanly: pages in progress are not checkpointed, so they are read again. */
   signal?: AbortSignal;
-  /** Items read per scan request. @default 250 */
+  /** Items read per request of the stamping scan. @default 250 */
   pageSize?: number;
-  /** Stamps in flight per segment. @default 4 */
+  /** Stamps in flight per segment. @default 1 */
   concurrency?: number;
   resumeFrom?: BackfillProgress;
   /** Called with a copy of the progress after each page that was processed in full. */
@@ -111,24 +119,45 @@ export interface BackfillResult {
   progress: BackfillProgress;
 }
 
+/**
+ * A new backfill. It starts with the verify's count (pass 0): a table with nothing to stamp is
+ * then done after one counting scan, which reads no item back, instead of a stamping scan and a
+ * verify.
+ */
 export function newBackfillProgress(segments: number): BackfillProgress {
   const n = Math.max(1, Math.floor(segments));
   return {
-    pass: 1,
-    phase: 'backfill',
+    pass: 0,
+    phase: 'verify',
     segments: n,
-    backfill: Array.from({ length: n }, () => ({
-      lastKey: null,
-      done: false,
-      scanned: 0,
-      stamped: 0,
-      skipped: 0,
-      ignored: 0,
-      conflicts: 0,
-    })),
-    verify: [],
+    backfill: newStampSegments(n),
+    verify: newVerify(n),
     earlier: { scanned: 0, stamped: 0, skipped: 0, ignored: 0, conflicts: 0 },
   };
+}
+
+/** The next stamping pass after `progress`, carrying its counts. */
+function nextStampingPass(progress: BackfillProgress): BackfillProgress {
+  return {
+    pass: progress.pass + 1,
+    phase: 'backfill',
+    segments: progress.segments,
+    backfill: newStampSegments(progress.segments),
+    verify: [],
+    earlier: totalsOf(progress),
+  };
+}
+
+function newStampSegments(segments: number): SegmentCheckpoint[] {
+  return Array.from({ length: segments }, () => ({
+    lastKey: null,
+    done: false,
+    scanned: 0,
+    stamped: 0,
+    skipped: 0,
+    ignored: 0,
+    conflicts: 0,
+  }));
 }
 
 function newVerify(segments: number): VerifyCheckpoint[] {
@@ -177,6 +206,20 @@ function isRetryable(err: unknown): boolean {
 
 const STOPPED = Symbol('stopped');
 
+/** What the stamping pass did with one item its scan returned. */
+type Outcome = 'stamped' | 'conflict' | 'ignored';
+
+/** `at` with the outcomes of some of a page's items added to its counts. */
+function addOutcomes(at: SegmentCheckpoint, outcomes: readonly Outcome[]): SegmentCheckpoint {
+  const count = (o: Outcome) => outcomes.filter((x) => x === o).length;
+  return {
+    ...at,
+    stamped: at.stamped + count('stamped'),
+    conflicts: at.conflicts + count('conflict'),
+    ignored: at.ignored + count('ignored'),
+  };
+}
+
 /**
  * Stamps `resource_version = 1` on every live object item that lacks one, with a parallel
  * scan whose per-segment position is checkpointed after each page, then verifies with a
@@ -192,18 +235,23 @@ export async function backfillResourceVersions(
   const dryRun = options.dryRun ?? false;
   const verifyOnly = options.verifyOnly ?? false;
   const readOnly = dryRun || verifyOnly;
+  const fresh = newBackfillProgress(options.segments ?? DEFAULT_SEGMENTS);
   let progress = structuredClone(
     !readOnly && options.resumeFrom
       ? options.resumeFrom
-      : newBackfillProgress(options.segments ?? DEFAULT_SEGMENTS),
+      : // A dry run is the stamping scan without the stamps.
+        dryRun
+        ? nextStampingPass(fresh)
+        : fresh,
   );
   const segments = progress.segments;
-  if (verifyOnly) progress = { ...progress, phase: 'verify', verify: newVerify(segments) };
   const limiter = new RateLimiter(options.rate ?? DEFAULT_WRITE_RATE);
   const tracker = new ProgressTracker({
     segments,
     dryRun,
-    estimatedTotal: await estimateItemCount(store),
+    // Only progress reports use the estimate; DescribeTable is not free everywhere (DynamoDB
+    // Local counts the table for it).
+    estimatedTotal: options.onProgress ? await estimateItemCount(store) : undefined,
   });
   const failed = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
@@ -272,36 +320,55 @@ export async function backfillResourceVersions(
       );
       if (page === STOPPED) return;
       const skipped = page.scanned - page.items.length;
-      const candidates = page.items.filter(isCandidate);
+      // What became of each item the page returned, in scan order; undefined until stamped.
+      const outcomes: (Outcome | undefined)[] = page.items.map((item) =>
+        isCandidate(item) ? undefined : 'ignored',
+      );
+      const candidates = outcomes.flatMap((o, i) => (o ? [] : [i]));
       const ignored = page.items.length - candidates.length;
       tracker.add({ scanned: page.scanned, skipped, ignored });
-      let stamped = 0;
-      let conflicts = 0;
       if (dryRun) {
         tracker.add({ wouldStamp: candidates.length });
       } else {
-        await forEachConcurrently(candidates, concurrency, async (item) => {
+        await forEachConcurrently(candidates, concurrency, async (i) => {
           if (signal.aborted) return;
           await limiter.acquire(1, signal);
-          const res = await retrying(() => stampInitialVersion(store, item.key, kinds));
+          const res = await retrying(() => stampInitialVersion(store, page.items[i]!.key, kinds));
           if (res === STOPPED) return;
           limiter.settle(res.writeUnits - 1);
-          if (res.stamped) stamped++;
-          else conflicts++;
+          outcomes[i] = res.stamped ? 'stamped' : 'conflict';
           tracker.add(res.stamped ? { stamped: 1 } : { conflicts: 1 });
           emit();
         });
-        // A page cut short is read again on resume; its stamps are then filtered out as skipped.
-        if (signal.aborted) return;
+      }
+      // A dry run stamps nothing and checkpoints nothing: its pages always count as finished.
+      const finished = dryRun ? -1 : outcomes.indexOf(undefined);
+      if (finished !== -1) {
+        // Stopped inside the page: checkpoint after the last item of its finished prefix, so a
+        // resume reads on from there. A table scan's LastEvaluatedKey is the key of the last item
+        // read, so an item's own key resumes right after it within its segment.
+        if (finished > 0) {
+          progress.backfill[segment] = {
+            ...addOutcomes(at, outcomes.slice(0, finished) as Outcome[]),
+            lastKey: { ...page.items[finished - 1]!.key },
+            done: false,
+            // Items the filter left out of the finished prefix are not known one by one: they
+            // are read again, and counted, on resume.
+            scanned: at.scanned + finished,
+          };
+          checkpoint();
+        }
+        return;
       }
       progress.backfill[segment] = {
+        ...addOutcomes(
+          at,
+          outcomes.filter((o) => o !== undefined),
+        ),
         lastKey: page.nextKey ?? null,
         done: !page.nextKey,
         scanned: at.scanned + page.scanned,
-        stamped: at.stamped + stamped,
         skipped: at.skipped + skipped,
-        ignored: at.ignored + ignored,
-        conflicts: at.conflicts + conflicts,
       };
       if (!page.nextKey) tracker.segmentDone();
       checkpoint();
@@ -375,9 +442,9 @@ export async function backfillResourceVersions(
     const unversioned = progress.verify.reduce((n, s) => n + s.unversioned, 0);
     if (unversioned === 0) return result('done', 0);
     if (verifyOnly) return result('incomplete', unversioned);
-    // Legacy items appeared behind the scan (an old writer still running): another pass.
-    const next = newBackfillProgress(segments);
-    progress = { ...next, pass: progress.pass + 1, earlier: totalsOf(progress) };
+    // The first count found legacy items, or they appeared behind the scan (an old writer still
+    // running): another stamping pass.
+    progress = nextStampingPass(progress);
     checkpoint();
     if (passes >= maxPasses) return result('incomplete', unversioned);
   }

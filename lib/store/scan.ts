@@ -13,7 +13,7 @@ export interface SegmentScanOptions {
   totalSegments: number;
   /** Resume after this key; from the segment's start when absent. */
   startKey?: ScanCursor;
-  /** Items read per request (before the filter). @default 250 */
+  /** Items read per request (before the filter); DynamoDB's 1 MB page when absent. */
   limit?: number;
   /** @default false */
   consistentRead?: boolean;
@@ -52,7 +52,7 @@ function kindList(kinds: readonly string[]): string {
 function segmentPage(
   store: Store,
   opts: SegmentScanOptions,
-  defaults: { limit: number; consistentRead: boolean },
+  defaults: { limit: number | undefined; consistentRead: boolean },
 ) {
   return {
     TableName: store.tableName,
@@ -113,7 +113,10 @@ export interface CountPage {
   nextKey?: ScanCursor;
 }
 
-/** Counts, in one page of one segment, the live object items that still lack a version. */
+/**
+ * Counts, in one page of one segment, the live object items that still lack a version. Nothing
+ * comes back but the count, so the page is DynamoDB's full 1 MB unless `limit` says otherwise.
+ */
 export async function countUnversionedPage(
   store: Store,
   objectKinds: readonly string[],
@@ -122,7 +125,7 @@ export async function countUnversionedPage(
   try {
     const res = await store.client.send(
       new ScanCommand({
-        ...segmentPage(store, opts, { limit: 1000, consistentRead: true }),
+        ...segmentPage(store, opts, { limit: undefined, consistentRead: true }),
         Select: 'COUNT',
         FilterExpression: `attribute_not_exists(#rv) AND attribute_not_exists(#tomb) AND #kind IN (${kindList(objectKinds)})`,
         ExpressionAttributeNames: { '#kind': A.kind, '#rv': A.version, '#tomb': A.tombstone },

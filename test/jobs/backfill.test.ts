@@ -84,9 +84,11 @@ describe('resource-version backfill', () => {
       expect(stored.get(keyString(item))).toEqual(item);
     }
 
+    // A second run's first count finds nothing to stamp: one counting scan, no stamping scan.
     const second = await backfillResourceVersions(store, { segments: 3, rate: 0 });
     expect(second.outcome).toBe('done');
-    expect(second.counts).toMatchObject({ stamped: 0, skipped: 2_550, ignored: 450, conflicts: 0 });
+    expect(second.progress.pass).toBe(0);
+    expect(second.counts).toMatchObject({ scanned: 0, verified: 3_000, stamped: 0 });
     expect(await itemsByKey(store)).toEqual(stored);
   });
 
@@ -191,6 +193,49 @@ describe('resource-version backfill', () => {
     expect(c.stamped + c.conflicts + c.skipped).toBe(700);
   });
 
+  it('a stop inside a page checkpoints after the last finished item: the resume reads on from there', async () => {
+    // arrange: one segment, one page holding every item; the stop comes after 100 stamps
+    const store = await createTestStore();
+    const seed = await seedLegacyItems(store, { legacy: 300 });
+    const stop = new AbortController();
+    let stamps = 0;
+    store.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        const command = (context as { commandName?: string }).commandName;
+        if (
+          command === 'UpdateItemCommand' &&
+          isStamp(args.input as { UpdateExpression?: string })
+        ) {
+          if (++stamps === 100) stop.abort();
+        }
+        return result;
+      },
+      { step: 'build', name: 'stop-after-100' },
+    );
+    const options = { segments: 1, pageSize: 1_000, concurrency: 1, rate: 0 };
+
+    // act
+    const first = await backfillResourceVersions(store, { ...options, signal: stop.signal });
+    const second = await backfillResourceVersions(store, {
+      ...options,
+      resumeFrom: first.progress,
+    });
+
+    // assert
+    expect(first.outcome).toBe('stopped');
+    expect(first.counts.stamped).toBe(100);
+    expect(first.progress.backfill[0]).toMatchObject({ done: false, stamped: 100, scanned: 100 });
+    expect(second.outcome).toBe('done');
+    // The 100 stamped items are not read again: the page resumes after the hundredth.
+    expect(second.counts).toMatchObject({ scanned: 200, stamped: 200, skipped: 0 });
+    expect(second.totals).toMatchObject({ scanned: 300, stamped: 300, skipped: 0 });
+    const stored = await itemsByKey(store);
+    for (const item of seed.legacy) {
+      expect(stored.get(keyString(item))).toEqual({ ...item, resource_version: 1 });
+    }
+  });
+
   it('honours throttling: throttled stamps and scans are retried after a backoff', async () => {
     // arrange: the SDK does not retry, so every throttle reaches the backfill
     const store = await createTestStore({ maxAttempts: 1 });
@@ -231,8 +276,10 @@ describe('resource-version backfill', () => {
     const seed = await seedLegacyItems(store, { legacy: 200 });
     const late = await seedLater(store);
     let added = false;
-    const remove = beforeRequests(store.client, async (_command, input) => {
-      if (!added && (input as { Select?: string }).Select === 'COUNT') {
+    let stamping = false;
+    const remove = beforeRequests(store.client, async (command, input) => {
+      if (command === 'UpdateItemCommand' && isStamp(input)) stamping = true;
+      if (stamping && !added && (input as { Select?: string }).Select === 'COUNT') {
         added = true;
         await late();
       }

@@ -37,6 +37,20 @@ async function expectAllStamped(store: Store, legacy: Record<string, unknown>[])
   }
 }
 
+/** A backfill's progress as the record's update sends it (marshalled). */
+interface MarshalledProgress {
+  M?: { phase?: { S?: string }; backfill?: { L?: { M?: { lastKey?: { NULL?: boolean } } }[] } };
+}
+
+/** True when the progress is in a stamping pass and some segment got past a page. */
+function hasStampedPage(progress: MarshalledProgress | undefined): boolean {
+  const m = progress?.M;
+  return (
+    m?.phase?.S === 'backfill' &&
+    (m.backfill?.L ?? []).some((segment) => segment.M?.lastKey && !segment.M.lastKey.NULL)
+  );
+}
+
 describe('migration runner', () => {
   it('runs pending migrations to done, records it, and a second run stamps nothing', async () => {
     // arrange
@@ -159,7 +173,7 @@ describe('migration runner', () => {
 
   it('a runner that dies keeps its lease until expiry; the next runner takes over and finishes', async () => {
     // arrange: runner A's process "dies" (every request fails) right after its first
-    // checkpoint with progress reached the table
+    // checkpoint with a stamped page reached the table
     const store = await createTestStore();
     const seed = await seedLegacyItems(store, { legacy: 600 });
     const doomed = otherStore(store);
@@ -172,13 +186,13 @@ describe('migration runner', () => {
         const command = (context as { commandName?: string }).commandName;
         const input = args.input as {
           UpdateExpression?: string;
-          ExpressionAttributeValues?: Record<string, { M?: { progress?: { NULL?: boolean } } }>;
+          ExpressionAttributeValues?: Record<string, { M?: { progress?: MarshalledProgress } }>;
         };
         if (command === 'UpdateItemCommand' && input.UpdateExpression === 'SET #rv = :one') {
           stampsA++;
         }
         const progress = input.ExpressionAttributeValues?.[':record']?.M?.progress;
-        if (command === 'UpdateItemCommand' && progress && !progress.NULL) dead = true;
+        if (command === 'UpdateItemCommand' && hasStampedPage(progress)) dead = true;
         return result;
       },
       { step: 'build', name: 'kill-switch' },
