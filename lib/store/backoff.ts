@@ -1,8 +1,12 @@
 /** Server-driven CAS makes at most this many write attempts before ABORTED. */
 export const MAX_ATTEMPTS = 5;
 
-const BASE_MS = 8;
-const CAP_MS = 250;
+/**
+ * Wide enough that writers who collided spread out over several round trips of a hot item:
+ * measured in bench/RESULTS.md (contention), 8 ms / 250 ms left 32 writers colliding again.
+ */
+const BASE_MS = 16;
+const CAP_MS = 500;
 
 /** Full-jitter exponential backoff (AWS Architecture Blog's recommendation) before attempt + 1. */
 export function backoff(attempt: number): Promise<void> {

@@ -378,7 +378,7 @@ describe('schedules', () => {
     ).Variables;
     if (name === 'migrate') {
       expect(env).toMatchObject({
-        SHELLGATE_MIGRATION_SEGMENTS: '4',
+        SHELLGATE_MIGRATION_SEGMENTS: '16',
         SHELLGATE_MIGRATION_RATE: '500',
       });
     } else {
