@@ -1,11 +1,17 @@
 /**
  * `npm run bench:check`: re-evaluates every target against the data the last `npm run bench`
- * embedded in bench/RESULTS.md, and exits non-zero when one is missed.
+ * embedded in bench/RESULTS.md, and exits non-zero when one is missed. `-- --render` first
+ * renders the report again from that same data (after a change to the report's wording).
  */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { renderReport } from './report.ts';
 import { RESULTS_FILE, readResults } from './results.ts';
 import { evaluate } from './targets.ts';
 
+const { values } = parseArgs({ options: { render: { type: 'boolean', default: false } } });
 const results = readResults(RESULTS_FILE);
+if (values.render) writeFileSync(RESULTS_FILE, renderReport(results));
 const outcomes = evaluate(results);
 console.log(`bench/RESULTS.md from ${results.startedAt} (${results.command})`);
 for (const o of outcomes) {
