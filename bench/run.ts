@@ -45,7 +45,7 @@ const contentionPlan = quick
   : { windows: 7, windowMs: 2_000, warmupMs: 500 };
 const globalWarmupMs = quick ? 3_000 : 20_000;
 const cpuRequestsPerWindow = quick ? 50 : 200;
-const coldStartWindows = quick ? 3 : 9;
+const coldStartWindows = quick ? 3 : 15;
 /** The backfill is stopped and resumed every window, alternating with raw stamps. */
 const backfillWindowMs = quick ? 1_000 : 3_000;
 const backfillSecondRuns = 7;
