@@ -48,6 +48,41 @@ async function settingsVersion(call: Call, name: string): Promise<number> {
   return (await ok(call, 'GET', `/v1/sandboxes/${name}/config`)).settingsResourceVersion;
 }
 
+/** A write's request, and the version its client-driven variant sends. */
+type ModalProbe = Probe & { version: number };
+
+/** The precondition in the body, or in the query string of a request without one. */
+function withExpectedVersion(probe: Probe, version: number): Probe {
+  if (probe.body !== undefined) {
+    return { ...probe, body: { ...(probe.body as object), expectedResourceVersion: version } };
+  }
+  const separator = probe.path.includes('?') ? '&' : '?';
+  return { ...probe, path: `${probe.path}${separator}expectedResourceVersion=${version}` };
+}
+
+/** One write in both CAS modes: the same setup and request, with and without the version. */
+function bothModes(
+  id: string,
+  prepare: (call: Call, name: (prefix: string) => string) => Promise<ModalProbe>,
+): Scenario[] {
+  return [
+    {
+      id: `${id} client-driven`,
+      prepare: async (call, name) => {
+        const { version, ...probe } = await prepare(call, name);
+        return withExpectedVersion(probe, version);
+      },
+    },
+    {
+      id: `${id} server-driven`,
+      prepare: async (call, name) => {
+        const { version: _version, ...probe } = await prepare(call, name);
+        return probe;
+      },
+    },
+  ];
+}
+
 const scenarios: Scenario[] = [
   {
     id: 'createProvider',
@@ -70,52 +105,22 @@ const scenarios: Scenario[] = [
     id: 'listProviders',
     prepare: async () => ({ method: 'GET', path: '/v1/providers?pageSize=5', status: 200 }),
   },
-  {
-    id: 'updateProvider client-driven',
-    prepare: async (call, name) => {
-      const p = name('p');
-      await provider(call, p);
-      return {
-        method: 'PATCH',
-        path: `/v1/providers/${p}`,
-        body: { config: { region: 'eu' }, expectedResourceVersion: 1 },
-        status: 200,
-      };
-    },
-  },
-  {
-    id: 'updateProvider server-driven',
-    prepare: async (call, name) => {
-      const p = name('p');
-      await provider(call, p);
-      return {
-        method: 'PATCH',
-        path: `/v1/providers/${p}`,
-        body: { config: { region: 'eu' } },
-        status: 200,
-      };
-    },
-  },
-  {
-    id: 'deleteProvider client-driven',
-    prepare: async (call, name) => {
-      const p = name('p');
-      await provider(call, p);
-      return {
-        method: 'DELETE',
-        path: `/v1/providers/${p}?expectedResourceVersion=1`,
-        status: 200,
-      };
-    },
-  },
-  {
-    id: 'deleteProvider server-driven',
-    prepare: async (call, name) => {
-      const p = name('p');
-      await provider(call, p);
-      return { method: 'DELETE', path: `/v1/providers/${p}`, status: 200 };
-    },
-  },
+  ...bothModes('updateProvider', async (call, name) => {
+    const p = name('p');
+    await provider(call, p);
+    return {
+      method: 'PATCH',
+      path: `/v1/providers/${p}`,
+      body: { config: { region: 'eu' } },
+      status: 200,
+      version: 1,
+    };
+  }),
+  ...bothModes('deleteProvider', async (call, name) => {
+    const p = name('p');
+    await provider(call, p);
+    return { method: 'DELETE', path: `/v1/providers/${p}`, status: 200, version: 1 };
+  }),
   {
     id: 'createSandbox',
     prepare: async (_call, name) => ({
@@ -162,54 +167,23 @@ const scenarios: Scenario[] = [
       };
     },
   },
-  {
-    id: 'reportSandboxStatus client-driven',
-    prepare: async (call, name) => {
-      const s = name('s');
-      await sandbox(call, s);
-      return {
-        method: 'PUT',
-        path: `/v1/sandboxes/${s}/status`,
-        body: { phase: 'READY', expectedResourceVersion: 1 },
-        status: 200,
-      };
-    },
-  },
-  {
-    id: 'reportSandboxStatus server-driven',
-    prepare: async (call, name) => {
-      const s = name('s');
-      await sandbox(call, s);
-      return {
-        method: 'PUT',
-        path: `/v1/sandboxes/${s}/status`,
-        body: { phase: 'READY' },
-        status: 200,
-      };
-    },
-  },
-  {
-    id: 'attachProvider client-driven',
-    prepare: async (call, name) => {
-      const [s, p] = [name('s'), name('p')];
-      await provider(call, p);
-      await sandbox(call, s);
-      return {
-        method: 'PUT',
-        path: `/v1/sandboxes/${s}/providers/${p}?expectedResourceVersion=1`,
-        status: 200,
-      };
-    },
-  },
-  {
-    id: 'attachProvider server-driven',
-    prepare: async (call, name) => {
-      const [s, p] = [name('s'), name('p')];
-      await provider(call, p);
-      await sandbox(call, s);
-      return { method: 'PUT', path: `/v1/sandboxes/${s}/providers/${p}`, status: 200 };
-    },
-  },
+  ...bothModes('reportSandboxStatus', async (call, name) => {
+    const s = name('s');
+    await sandbox(call, s);
+    return {
+      method: 'PUT',
+      path: `/v1/sandboxes/${s}/status`,
+      body: { phase: 'READY' },
+      status: 200,
+      version: 1,
+    };
+  }),
+  ...bothModes('attachProvider', async (call, name) => {
+    const [s, p] = [name('s'), name('p')];
+    await provider(call, p);
+    await sandbox(call, s);
+    return { method: 'PUT', path: `/v1/sandboxes/${s}/providers/${p}`, status: 200, version: 1 };
+  }),
   {
     id: 'attachProvider stale version',
     prepare: async (call, name) => {
@@ -224,28 +198,17 @@ const scenarios: Scenario[] = [
       };
     },
   },
-  {
-    id: 'detachProvider client-driven',
-    prepare: async (call, name) => {
-      const [s, p] = [name('s'), name('p')];
-      await provider(call, p);
-      await sandbox(call, s, [p]);
-      return {
-        method: 'DELETE',
-        path: `/v1/sandboxes/${s}/providers/${p}?expectedResourceVersion=1`,
-        status: 200,
-      };
-    },
-  },
-  {
-    id: 'detachProvider server-driven',
-    prepare: async (call, name) => {
-      const [s, p] = [name('s'), name('p')];
-      await provider(call, p);
-      await sandbox(call, s, [p]);
-      return { method: 'DELETE', path: `/v1/sandboxes/${s}/providers/${p}`, status: 200 };
-    },
-  },
+  ...bothModes('detachProvider', async (call, name) => {
+    const [s, p] = [name('s'), name('p')];
+    await provider(call, p);
+    await sandbox(call, s, [p]);
+    return {
+      method: 'DELETE',
+      path: `/v1/sandboxes/${s}/providers/${p}`,
+      status: 200,
+      version: 1,
+    };
+  }),
   {
     id: 'listAttachedProviders',
     prepare: async (call, name) => {
@@ -256,28 +219,12 @@ const scenarios: Scenario[] = [
       return { method: 'GET', path: `/v1/sandboxes/${s}/providers`, status: 200 };
     },
   },
-  {
-    id: 'deleteSandbox server-driven',
-    prepare: async (call, name) => {
-      const [s, p] = [name('s'), name('p')];
-      await provider(call, p);
-      await sandbox(call, s, [p]);
-      return { method: 'DELETE', path: `/v1/sandboxes/${s}`, status: 200 };
-    },
-  },
-  {
-    id: 'deleteSandbox client-driven',
-    prepare: async (call, name) => {
-      const [s, p] = [name('s'), name('p')];
-      await provider(call, p);
-      await sandbox(call, s, [p]);
-      return {
-        method: 'DELETE',
-        path: `/v1/sandboxes/${s}?expectedResourceVersion=1`,
-        status: 200,
-      };
-    },
-  },
+  ...bothModes('deleteSandbox', async (call, name) => {
+    const [s, p] = [name('s'), name('p')];
+    await provider(call, p);
+    await sandbox(call, s, [p]);
+    return { method: 'DELETE', path: `/v1/sandboxes/${s}`, status: 200, version: 1 };
+  }),
   {
     id: 'getSandboxConfig',
     prepare: async (call, name) => {
@@ -286,32 +233,17 @@ const scenarios: Scenario[] = [
       return { method: 'GET', path: `/v1/sandboxes/${s}/config`, status: 200 };
     },
   },
-  {
-    id: 'putPolicy client-driven',
-    prepare: async (call, name) => {
-      const s = name('s');
-      await sandbox(call, s);
-      return {
-        method: 'PUT',
-        path: `/v1/sandboxes/${s}/config/policy`,
-        body: { policy: { allow: ['*'] }, expectedResourceVersion: 1 },
-        status: 200,
-      };
-    },
-  },
-  {
-    id: 'putPolicy server-driven',
-    prepare: async (call, name) => {
-      const s = name('s');
-      await sandbox(call, s);
-      return {
-        method: 'PUT',
-        path: `/v1/sandboxes/${s}/config/policy`,
-        body: { policy: { allow: ['*'] } },
-        status: 200,
-      };
-    },
-  },
+  ...bothModes('putPolicy', async (call, name) => {
+    const s = name('s');
+    await sandbox(call, s);
+    return {
+      method: 'PUT',
+      path: `/v1/sandboxes/${s}/config/policy`,
+      body: { policy: { allow: ['*'] } },
+      status: 200,
+      version: 1,
+    };
+  }),
   {
     id: 'listPolicyRevisions',
     prepare: async (call, name) => {
@@ -350,19 +282,17 @@ const scenarios: Scenario[] = [
       };
     },
   },
-  {
-    id: 'setSandboxSetting client-driven',
-    prepare: async (call, name) => {
-      const s = name('s');
-      await sandbox(call, s);
-      return {
-        method: 'PUT',
-        path: `/v1/sandboxes/${s}/config/settings/mode`,
-        body: { value: 'fast', expectedResourceVersion: await settingsVersion(call, s) },
-        status: 200,
-      };
-    },
-  },
+  ...bothModes('setSandboxSetting', async (call, name) => {
+    const s = name('s');
+    await sandbox(call, s);
+    return {
+      method: 'PUT',
+      path: `/v1/sandboxes/${s}/config/settings/mode`,
+      body: { value: 'fast' },
+      status: 200,
+      version: await settingsVersion(call, s),
+    };
+  }),
   {
     id: 'setSandboxSetting stale version',
     prepare: async (call, name) => {
@@ -391,43 +321,17 @@ const scenarios: Scenario[] = [
       };
     },
   },
-  {
-    id: 'setSandboxSetting server-driven',
-    prepare: async (call, name) => {
-      const s = name('s');
-      await sandbox(call, s);
-      return {
-        method: 'PUT',
-        path: `/v1/sandboxes/${s}/config/settings/mode`,
-        body: { value: 'fast' },
-        status: 200,
-      };
-    },
-  },
-  {
-    id: 'deleteSandboxSetting client-driven',
-    prepare: async (call, name) => {
-      const s = name('s');
-      await sandbox(call, s);
-      const set = await ok(call, 'PUT', `/v1/sandboxes/${s}/config/settings/mode`, {
-        value: 'x',
-      });
-      return {
-        method: 'DELETE',
-        path: `/v1/sandboxes/${s}/config/settings/mode?expectedResourceVersion=${set.resourceVersion}`,
-        status: 200,
-      };
-    },
-  },
-  {
-    id: 'deleteSandboxSetting server-driven',
-    prepare: async (call, name) => {
-      const s = name('s');
-      await sandbox(call, s);
-      await ok(call, 'PUT', `/v1/sandboxes/${s}/config/settings/mode`, { value: 'x' });
-      return { method: 'DELETE', path: `/v1/sandboxes/${s}/config/settings/mode`, status: 200 };
-    },
-  },
+  ...bothModes('deleteSandboxSetting', async (call, name) => {
+    const s = name('s');
+    await sandbox(call, s);
+    const set = await ok(call, 'PUT', `/v1/sandboxes/${s}/config/settings/mode`, { value: 'x' });
+    return {
+      method: 'DELETE',
+      path: `/v1/sandboxes/${s}/config/settings/mode`,
+      status: 200,
+      version: set.resourceVersion,
+    };
+  }),
   {
     // Runs before any other global-settings scenario: the table is fresh.
     id: 'getGlobalSettings first use',
@@ -437,47 +341,26 @@ const scenarios: Scenario[] = [
     id: 'getGlobalSettings',
     prepare: async () => ({ method: 'GET', path: '/v1/settings', status: 200 }),
   },
-  {
-    id: 'setGlobalSetting client-driven',
-    prepare: async (call, name) => {
-      const current = await ok(call, 'GET', '/v1/settings');
-      return {
-        method: 'PUT',
-        path: `/v1/settings/${name('k')}`,
-        body: { value: true, expectedResourceVersion: current.resourceVersion },
-        status: 200,
-      };
-    },
-  },
-  {
-    id: 'setGlobalSetting server-driven',
-    prepare: async (_call, name) => ({
+  ...bothModes('setGlobalSetting', async (call, name) => {
+    const current = await ok(call, 'GET', '/v1/settings');
+    return {
       method: 'PUT',
       path: `/v1/settings/${name('k')}`,
-      body: { value: 7 },
+      body: { value: true },
       status: 200,
-    }),
-  },
-  {
-    id: 'deleteGlobalSetting client-driven',
-    prepare: async (call, name) => {
-      const key = name('k');
-      const set = await ok(call, 'PUT', `/v1/settings/${key}`, { value: 1 });
-      return {
-        method: 'DELETE',
-        path: `/v1/settings/${key}?expectedResourceVersion=${set.resourceVersion}`,
-        status: 200,
-      };
-    },
-  },
-  {
-    id: 'deleteGlobalSetting server-driven',
-    prepare: async (call, name) => {
-      const key = name('k');
-      await ok(call, 'PUT', `/v1/settings/${key}`, { value: 1 });
-      return { method: 'DELETE', path: `/v1/settings/${key}`, status: 200 };
-    },
-  },
+      version: current.resourceVersion,
+    };
+  }),
+  ...bothModes('deleteGlobalSetting', async (call, name) => {
+    const key = name('k');
+    const set = await ok(call, 'PUT', `/v1/settings/${key}`, { value: 1 });
+    return {
+      method: 'DELETE',
+      path: `/v1/settings/${key}`,
+      status: 200,
+      version: set.resourceVersion,
+    };
+  }),
   {
     id: 'createSSHSession',
     prepare: async (call, name) => {
@@ -500,28 +383,17 @@ const scenarios: Scenario[] = [
       return { method: 'GET', path: `/v1/sandboxes/${s}/ssh-sessions`, status: 200 };
     },
   },
-  {
-    id: 'revokeSSHSession client-driven',
-    prepare: async (call, name) => {
-      const s = name('s');
-      await readySandbox(call, s);
-      const session = await ok(call, 'POST', `/v1/sandboxes/${s}/ssh-sessions`, {});
-      return {
-        method: 'DELETE',
-        path: `/v1/ssh-sessions/${session.metadata.id}?expectedResourceVersion=1`,
-        status: 200,
-      };
-    },
-  },
-  {
-    id: 'revokeSSHSession server-driven',
-    prepare: async (call, name) => {
-      const s = name('s');
-      await readySandbox(call, s);
-      const session = await ok(call, 'POST', `/v1/sandboxes/${s}/ssh-sessions`, {});
-      return { method: 'DELETE', path: `/v1/ssh-sessions/${session.metadata.id}`, status: 200 };
-    },
-  },
+  ...bothModes('revokeSSHSession', async (call, name) => {
+    const s = name('s');
+    await readySandbox(call, s);
+    const session = await ok(call, 'POST', `/v1/sandboxes/${s}/ssh-sessions`, {});
+    return {
+      method: 'DELETE',
+      path: `/v1/ssh-sessions/${session.metadata.id}`,
+      status: 200,
+      version: 1,
+    };
+  }),
   {
     id: 'exposeService create',
     prepare: async (call, name) => {
@@ -535,34 +407,18 @@ const scenarios: Scenario[] = [
       };
     },
   },
-  {
-    id: 'exposeService update server-driven',
-    prepare: async (call, name) => {
-      const s = name('s');
-      await sandbox(call, s);
-      await ok(call, 'PUT', `/v1/sandboxes/${s}/services/web`, { targetPort: 8080 });
-      return {
-        method: 'PUT',
-        path: `/v1/sandboxes/${s}/services/web`,
-        body: { targetPort: 9090 },
-        status: 200,
-      };
-    },
-  },
-  {
-    id: 'exposeService update client-driven',
-    prepare: async (call, name) => {
-      const s = name('s');
-      await sandbox(call, s);
-      await ok(call, 'PUT', `/v1/sandboxes/${s}/services/web`, { targetPort: 8080 });
-      return {
-        method: 'PUT',
-        path: `/v1/sandboxes/${s}/services/web`,
-        body: { targetPort: 9090, expectedResourceVersion: 1 },
-        status: 200,
-      };
-    },
-  },
+  ...bothModes('exposeService update', async (call, name) => {
+    const s = name('s');
+    await sandbox(call, s);
+    await ok(call, 'PUT', `/v1/sandboxes/${s}/services/web`, { targetPort: 8080 });
+    return {
+      method: 'PUT',
+      path: `/v1/sandboxes/${s}/services/web`,
+      body: { targetPort: 9090 },
+      status: 200,
+      version: 1,
+    };
+  }),
   {
     id: 'listServices',
     prepare: async () => ({ method: 'GET', path: '/v1/services?pageSize=5', status: 200 }),
@@ -585,28 +441,12 @@ const scenarios: Scenario[] = [
       return { method: 'GET', path: `/v1/sandboxes/${s}/services/web`, status: 200 };
     },
   },
-  {
-    id: 'deleteService client-driven',
-    prepare: async (call, name) => {
-      const s = name('s');
-      await sandbox(call, s);
-      await ok(call, 'PUT', `/v1/sandboxes/${s}/services/web`, { targetPort: 8080 });
-      return {
-        method: 'DELETE',
-        path: `/v1/sandboxes/${s}/services/web?expectedResourceVersion=1`,
-        status: 200,
-      };
-    },
-  },
-  {
-    id: 'deleteService server-driven',
-    prepare: async (call, name) => {
-      const s = name('s');
-      await sandbox(call, s);
-      await ok(call, 'PUT', `/v1/sandboxes/${s}/services/web`, { targetPort: 8080 });
-      return { method: 'DELETE', path: `/v1/sandboxes/${s}/services/web`, status: 200 };
-    },
-  },
+  ...bothModes('deleteService', async (call, name) => {
+    const s = name('s');
+    await sandbox(call, s);
+    await ok(call, 'PUT', `/v1/sandboxes/${s}/services/web`, { targetPort: 8080 });
+    return { method: 'DELETE', path: `/v1/sandboxes/${s}/services/web`, status: 200, version: 1 };
+  }),
   {
     id: 'upsertInferenceRoute create',
     prepare: async (_call, name) => ({
@@ -616,32 +456,17 @@ const scenarios: Scenario[] = [
       status: 201,
     }),
   },
-  {
-    id: 'upsertInferenceRoute update server-driven',
-    prepare: async (call, name) => {
-      const r = name('r');
-      await ok(call, 'PUT', `/v1/inference/routes/${r}`, { providerName: 'p', modelId: 'm' });
-      return {
-        method: 'PUT',
-        path: `/v1/inference/routes/${r}`,
-        body: { providerName: 'p', modelId: 'm2' },
-        status: 200,
-      };
-    },
-  },
-  {
-    id: 'upsertInferenceRoute update client-driven',
-    prepare: async (call, name) => {
-      const r = name('r');
-      await ok(call, 'PUT', `/v1/inference/routes/${r}`, { providerName: 'p', modelId: 'm' });
-      return {
-        method: 'PUT',
-        path: `/v1/inference/routes/${r}`,
-        body: { providerName: 'p', modelId: 'm2', expectedResourceVersion: 1 },
-        status: 200,
-      };
-    },
-  },
+  ...bothModes('upsertInferenceRoute update', async (call, name) => {
+    const r = name('r');
+    await ok(call, 'PUT', `/v1/inference/routes/${r}`, { providerName: 'p', modelId: 'm' });
+    return {
+      method: 'PUT',
+      path: `/v1/inference/routes/${r}`,
+      body: { providerName: 'p', modelId: 'm2' },
+      status: 200,
+      version: 1,
+    };
+  }),
   {
     id: 'getInferenceRoute',
     prepare: async (call, name) => {
