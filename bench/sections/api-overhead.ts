@@ -5,6 +5,7 @@ import { localContext, matchRoute, toApiGatewayEvent } from '#lib/local/event.ts
 import type { LoadResult, LoadWindow } from '../support/http-load.ts';
 import type { Bench, Call, LocalApi } from '../support/local.ts';
 import { meter, timeSend } from '../support/meter.ts';
+import { type OverheadRow, overheadRow } from '../support/overhead.ts';
 import { CpuAccount } from '../support/process-cpu.ts';
 import {
   type CapturedUpdate,
@@ -12,9 +13,8 @@ import {
   createSettingsObjects,
   rawSettingWrite,
 } from '../support/settings-write.ts';
-import { ratioOf, type Spread, spread } from '../support/stats.ts';
-import { alternate, runWindow, type WindowPlan } from '../support/windows.ts';
-import type { OverheadRow } from './store-overhead.ts';
+import { type Spread, spread } from '../support/stats.ts';
+import { runWindow, type WindowPlan } from '../support/windows.ts';
 
 export interface ApiOverheadResult {
   rows: OverheadRow[];
@@ -102,37 +102,26 @@ export async function measureApiOverhead(
       };
       await apiWindow(plan.warmupMs);
       await runWindow(c, plan.warmupMs, rawOp);
-      apiMeter.reset();
-      rawMeter.reset();
-      let apiOps = 0;
-      let rawOps = 0;
-      const apiCpu = new CpuAccount({
-        'HTTP client': load.pid,
-        'server (bench)': process.pid,
-        'DynamoDB Local': bench.db.pid,
-      });
-      const rawCpu = new CpuAccount({ bench: process.pid, 'DynamoDB Local': bench.db.pid });
-      const result = await alternate(plan.windows, {
-        subject: async () => {
-          const t = await apiCpu.measure(() => apiWindow(plan.windowMs));
-          apiOps += t.ops;
-          return t.ops / t.seconds;
-        },
-        raw: async () => {
-          const t = await rawCpu.measure(() => runWindow(c, plan.windowMs, rawOp));
-          rawOps += t.ops;
-          return t.perSecond;
-        },
-      });
-      rows.push({
-        concurrency: c,
-        subject: result.spreads.subject,
-        raw: result.spreads.raw,
-        ratio: ratioOf(result.spreads.subject, result.spreads.raw),
-        requestsPerOp: { subject: apiMeter.total / apiOps, raw: rawMeter.total / rawOps },
-        cpuPerOp: { subject: apiCpu.perOp(apiOps), raw: rawCpu.perOp(rawOps) },
-        windows: result.values,
-      });
+      rows.push(
+        await overheadRow(
+          c,
+          plan.windows,
+          {
+            window: () => apiWindow(plan.windowMs),
+            cpu: new CpuAccount({
+              'HTTP client': load.pid,
+              'server (bench)': process.pid,
+              'DynamoDB Local': bench.db.pid,
+            }),
+            meter: apiMeter,
+          },
+          {
+            window: () => runWindow(c, plan.windowMs, rawOp),
+            cpu: new CpuAccount({ bench: process.pid, 'DynamoDB Local': bench.db.pid }),
+            meter: rawMeter,
+          },
+        ),
+      );
     }
   } finally {
     load.stop();

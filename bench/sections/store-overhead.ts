@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bench } from '../support/local.ts';
 import { meter } from '../support/meter.ts';
+import { type OverheadRow, overheadRow } from '../support/overhead.ts';
 import { CpuAccount } from '../support/process-cpu.ts';
 import {
   type CapturedUpdate,
@@ -10,25 +11,7 @@ import {
   SETTINGS_KIND,
   setSetting,
 } from '../support/settings-write.ts';
-import { ratioOf, type Spread } from '../support/stats.ts';
-import { alternate, runWindow, type WindowPlan } from '../support/windows.ts';
-
-export interface OverheadRow {
-  concurrency: number;
-  /** Operations per second of each window. */
-  subject: Spread;
-  raw: Spread;
-  ratio: number;
-  /** DynamoDB requests per operation, counted over every window. */
-  requestsPerOp: { subject: number; raw: number };
-  /**
-   * CPU µs per operation of each process involved (from /proc, over every window): on a machine
-   * this small, every process's CPU comes out of the same two cores.
-   */
-  cpuPerOp: { subject: Record<string, number>; raw: Record<string, number> };
-  /** Every window's operations per second, in the order they ran. */
-  windows: { subject: number[]; raw: number[] };
-}
+import { runWindow, type WindowPlan } from '../support/windows.ts';
 
 export interface StoreOverheadResult {
   rows: OverheadRow[];
@@ -84,34 +67,23 @@ export async function measureStoreOverhead(
     };
     await runWindow(c, plan.warmupMs, storeOp);
     await runWindow(c, plan.warmupMs, rawOp);
-    storeMeter.reset();
-    rawMeter.reset();
-    let storeOps = 0;
-    let rawOps = 0;
     const pids = { bench: process.pid, 'DynamoDB Local': bench.db.pid };
-    const storeCpu = new CpuAccount(pids);
-    const rawCpu = new CpuAccount(pids);
-    const result = await alternate(plan.windows, {
-      subject: async () => {
-        const t = await storeCpu.measure(() => runWindow(c, plan.windowMs, storeOp));
-        storeOps += t.ops;
-        return t.perSecond;
-      },
-      raw: async () => {
-        const t = await rawCpu.measure(() => runWindow(c, plan.windowMs, rawOp));
-        rawOps += t.ops;
-        return t.perSecond;
-      },
-    });
-    rows.push({
-      concurrency: c,
-      subject: result.spreads.subject,
-      raw: result.spreads.raw,
-      ratio: ratioOf(result.spreads.subject, result.spreads.raw),
-      requestsPerOp: { subject: storeMeter.total / storeOps, raw: rawMeter.total / rawOps },
-      cpuPerOp: { subject: storeCpu.perOp(storeOps), raw: rawCpu.perOp(rawOps) },
-      windows: result.values,
-    });
+    rows.push(
+      await overheadRow(
+        c,
+        plan.windows,
+        {
+          window: () => runWindow(c, plan.windowMs, storeOp),
+          cpu: new CpuAccount(pids),
+          meter: storeMeter,
+        },
+        {
+          window: () => runWindow(c, plan.windowMs, rawOp),
+          cpu: new CpuAccount(pids),
+          meter: rawMeter,
+        },
+      ),
+    );
   }
   storeMeter.remove();
   rawMeter.remove();
