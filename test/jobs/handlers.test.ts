@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { index, Kind, keys } from '#lib/domain/keys.ts';
+import { keys } from '#lib/domain/keys.ts';
 import type { SandboxData } from '#lib/domain/types.ts';
 import type { Store } from '#lib/store/store.ts';
 import type { MigrationRunResult } from '#migrations/runner.ts';
 import type { MigrationRecord } from '#migrations/state.ts';
 import { seedLegacyItems } from '#test/support/legacy-items.ts';
+import { putSandbox } from '#test/support/sandboxes.ts';
 import { createTestStore, dynamoEndpoint } from '#test/support/store.ts';
 
 let store: Store;
@@ -49,31 +49,7 @@ describe('migrate handler', () => {
 describe('reconcile handler', () => {
   it('times out a sandbox stuck in PROVISIONING past the configured timeout', async () => {
     const name = `stuck-${randomUUID().slice(0, 6)}`;
-    const at = new Date(Date.now() - 5 * 60_000).toISOString();
-    await store.client.send(
-      new PutCommand({
-        TableName: store.tableName,
-        Item: {
-          ...keys.sandbox(name),
-          ...index.sandbox(name),
-          kind: Kind.Sandbox,
-          name,
-          id: randomUUID(),
-          resource_version: 1,
-          created_at: at,
-          updated_at: at,
-          labels: {},
-          data: {
-            spec: { environment: {}, providers: [], gpu: false },
-            phase: 'PROVISIONING',
-            conditions: [],
-            currentPolicyVersion: null,
-            latestPolicyVersion: 0,
-          } satisfies SandboxData,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    await putSandbox(store, name, 'PROVISIONING', 5 * 60_000, 1);
 
     // Like a real context: the remaining time is not a round number.
     const result = await handlers.reconcile({}, context(29_003));

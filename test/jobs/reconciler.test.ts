@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { index, Kind, keys } from '#lib/domain/keys.ts';
-import type { Phase, SandboxData, SSHSessionData } from '#lib/domain/types.ts';
+import type { SandboxData, SSHSessionData } from '#lib/domain/types.ts';
 import { reconcile } from '#lib/jobs/reconciler.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
 import { Store } from '#lib/store/store.ts';
+import { putSandbox } from '#test/support/sandboxes.ts';
 import { createTestStore, dynamoEndpoint } from '#test/support/store.ts';
 
 const HOUR = 60 * 60 * 1000;
@@ -20,50 +21,6 @@ const fresh = (what: string) => `${what}-${randomUUID().slice(0, 8)}`;
 
 function otherStore(on: Store = store): Store {
   return new Store(createDocumentClient({ endpoint: dynamoEndpoint() }), on.tableName);
-}
-
-/** A sandbox as the API would have written it, created `ageMs` ago. */
-async function putSandbox(
-  name: string,
-  phase: Phase,
-  ageMs: number,
-  version?: number,
-  db: Store = store,
-) {
-  const at = new Date(Date.now() - ageMs).toISOString();
-  const data: SandboxData = {
-    spec: { environment: {}, providers: [], gpu: false },
-    phase,
-    conditions: [
-      {
-        type: 'Scheduled',
-        status: 'True',
-        reason: 'Scheduled',
-        lastTransitionTime: at,
-      },
-    ],
-    currentPolicyVersion: null,
-    latestPolicyVersion: 0,
-  };
-  await db.client.send(
-    new PutCommand({
-      TableName: db.tableName,
-      Item: {
-        ...keys.sandbox(name),
-        ...index.sandbox(name),
-        kind: Kind.Sandbox,
-        name,
-        id: randomUUID(),
-        ...(version === undefined ? {} : { resource_version: version }),
-        created_at: at,
-        updated_at: at,
-        labels: {},
-        data,
-        last_request_id: 'seed',
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
-  );
 }
 
 /** A session with its pointer record, created the way the API does: in one transaction. */
@@ -115,10 +72,10 @@ describe('reconciler: provisioning timeout', () => {
     const legacyStuck = fresh('legacy');
     const young = fresh('young');
     const ready = fresh('ready');
-    await putSandbox(stuck, 'PROVISIONING', HOUR, 3);
-    await putSandbox(legacyStuck, 'PROVISIONING', HOUR);
-    await putSandbox(young, 'PROVISIONING', 60_000, 1);
-    await putSandbox(ready, 'READY', HOUR, 2);
+    await putSandbox(store, stuck, 'PROVISIONING', HOUR, 3);
+    await putSandbox(store, legacyStuck, 'PROVISIONING', HOUR);
+    await putSandbox(store, young, 'PROVISIONING', 60_000, 1);
+    await putSandbox(store, ready, 'READY', HOUR, 2);
     const started = Date.now();
 
     // act
@@ -151,7 +108,7 @@ describe('reconciler: provisioning timeout', () => {
   it('a sandbox that became READY just before the write is left alone, its report intact', async () => {
     // arrange: the status report lands between the reconciler's read and its write
     const name = fresh('racy');
-    await putSandbox(name, 'PROVISIONING', HOUR, 1);
+    await putSandbox(store, name, 'PROVISIONING', HOUR, 1);
     const driver = otherStore();
     const reconcilerStore = otherStore();
     let reported = false;
@@ -201,7 +158,7 @@ describe('reconciler: provisioning timeout', () => {
 
   it('honours a configurable timeout through its clock', async () => {
     const name = fresh('clock');
-    await putSandbox(name, 'PROVISIONING', 0, 1);
+    await putSandbox(store, name, 'PROVISIONING', 0, 1);
 
     await reconcile(store, { provisionTimeoutMs: HOUR });
     expect((await sandbox(name))?.data.phase).toBe('PROVISIONING');
@@ -279,8 +236,8 @@ describe('reconcilers running at once', () => {
     // arrange: a table of its own, so the counts are exact
     const own = await createTestStore();
     const stuck = Array.from({ length: 12 }, (_, i) => `par-stuck-${i}`);
-    for (const name of stuck) await putSandbox(name, 'PROVISIONING', HOUR, 1, own);
-    await putSandbox('par-ready', 'READY', HOUR, 5, own);
+    for (const name of stuck) await putSandbox(own, name, 'PROVISIONING', HOUR, 1);
+    await putSandbox(own, 'par-ready', 'READY', HOUR, 5);
     const past = new Date(Date.now() - HOUR).toISOString();
     const sessions = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
