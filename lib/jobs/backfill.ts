@@ -235,15 +235,14 @@ export async function backfillResourceVersions(
   const dryRun = options.dryRun ?? false;
   const verifyOnly = options.verifyOnly ?? false;
   const readOnly = dryRun || verifyOnly;
-  const fresh = newBackfillProgress(options.segments ?? DEFAULT_SEGMENTS);
-  let progress = structuredClone(
-    !readOnly && options.resumeFrom
-      ? options.resumeFrom
-      : // A dry run is the stamping scan without the stamps.
-        dryRun
-        ? nextStampingPass(fresh)
-        : fresh,
-  );
+  let progress: BackfillProgress;
+  if (!readOnly && options.resumeFrom) {
+    progress = structuredClone(options.resumeFrom);
+  } else {
+    const fresh = newBackfillProgress(options.segments ?? DEFAULT_SEGMENTS);
+    // A dry run is the stamping scan without the stamps.
+    progress = dryRun ? nextStampingPass(fresh) : fresh;
+  }
   const segments = progress.segments;
   const limiter = new RateLimiter(options.rate ?? DEFAULT_WRITE_RATE);
   const tracker = new ProgressTracker({
