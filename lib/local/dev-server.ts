@@ -4,7 +4,7 @@ import type { JWTPayload } from 'jose';
 import { ShellgateError, Unauthenticated } from '#lib/errors.ts';
 import { authorize } from '#lib/http/auth.ts';
 import type { HttpEvent } from '#lib/http/handler.ts';
-import { MAX_BODY_BYTES } from '#lib/http/handler.ts';
+import { MAX_BODY_BYTES } from '#lib/http/body.ts';
 import { HttpRejection, type HttpResponse, problemResponse } from '#lib/http/problem.ts';
 import type { FunctionName } from '#lib/http/route.ts';
 import type { DevAuthority } from './dev-auth.ts';
