@@ -34,7 +34,8 @@ export function secretMap(
   const out: Record<string, string> = {};
   for (const pair of pairs ?? []) {
     const eq = pair.indexOf('=');
-    if (eq === 0) throw new UsageError(`${option} takes KEY=VALUE or KEY, got "${pair}"`);
+    // The text after `=` is a secret: the error names the flag, never the argument.
+    if (eq === 0) throw new UsageError(`${option} takes KEY=VALUE or KEY; the KEY is empty`);
     if (eq > 0) {
       out[pair.slice(0, eq)] = pair.slice(eq + 1);
       continue;
