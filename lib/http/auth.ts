@@ -30,7 +30,13 @@ export function authorize(route: Route, claims: Claims | undefined): void {
   if (!scopes.has(route.scope) && !scopes.has(SUPER_SCOPE)) throw new PermissionDenied(route.scope);
 }
 
-/** Who made the request, for scoping idempotency keys. */
-export function principalOf(claims: Claims | undefined): string {
-  return String(claims?.sub ?? claims?.client_id ?? 'anonymous');
+/**
+ * Who made the request, for scoping idempotency keys: the issuer with the subject (or, for a
+ * client-credentials token, the client), so tokens of different callers never share keys.
+ * Undefined when the token names nobody.
+ */
+export function principalOf(claims: Claims | undefined): string | undefined {
+  const who = claims?.sub ?? claims?.client_id ?? claims?.azp;
+  if (typeof who !== 'string' || who === '') return undefined;
+  return JSON.stringify([String(claims?.iss ?? ''), who]);
 }

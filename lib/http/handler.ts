@@ -173,13 +173,15 @@ async function serve(
             body: event.body ?? '',
           })
         : undefined;
+    let receipt = requestId;
     if (scope) {
-      const replay = await claim(st, scope);
-      if (replay) return { response: replayResponse(replay), replayed: true };
+      const claimed = await claim(st, scope);
+      if ('replay' in claimed) return { response: replayResponse(claimed.replay), replayed: true };
+      receipt = claimed.requestId;
     }
     const ctx: OperationContext = {
       store: st,
-      requestId: scope?.requestId ?? requestId,
+      requestId: receipt,
       expectedResourceVersion: pre.expectedResourceVersion,
       expectedId: pre.expectedId,
       stats,
@@ -217,10 +219,17 @@ async function runRoute(
   const status = reply.status ?? route.status;
   const etag = reply.etag ? `"${reply.etag.id}:${reply.etag.resourceVersion}"` : undefined;
   if (scope) {
+    // The write took effect: it is answered as a success whatever happens to its record. A
+    // record left running is taken over after its lease by a retry, which then finds its
+    // receipt on what it wrote.
     await complete(ctx.store, scope, {
       statusCode: status,
       body: JSON.stringify(withoutSecrets(route, reply.body)),
       ...(etag ? { etag } : {}),
+    }).catch((err: unknown) => {
+      logger.warn('idempotency record not completed', {
+        error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
+      });
     });
   }
   return respond(status, reply.body, etag ? { etag } : {});

@@ -88,6 +88,25 @@ export class Records {
     }
   }
 
+  /**
+   * Writes a record under a key nobody else writes (its key names its writer): conditioned on
+   * the key being free, and a retry of its own lost response finds its own record there.
+   */
+  async putNew(key: ItemKey, record: Item): Promise<void> {
+    try {
+      await this.store.client.send(
+        new PutCommand({
+          TableName: this.store.tableName,
+          Item: { ...record, ...key },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': A.pk },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) translateSdkError(err);
+    }
+  }
+
   /** Sets attributes of a record while `attribute = expected` holds; false when it does not. */
   async updateIf(
     key: ItemKey,
