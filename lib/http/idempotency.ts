@@ -129,7 +129,11 @@ export async function claim(
 }
 
 const stillRunning = () =>
-  new Unavailable(1, undefined, 'A request with this Idempotency-Key is still in progress; retry shortly.');
+  new Unavailable(
+    1,
+    undefined,
+    'A request with this Idempotency-Key is still in progress; retry shortly.',
+  );
 
 async function takeOver(
   store: Store,
@@ -183,7 +187,10 @@ export async function complete(
     await Promise.all(
       Array.from({ length: count }, (_, i) =>
         store.records.putNew(
-          { pk: scope.recordKey.pk, sk: `${chunkPrefix(scope.owner)}${String(i).padStart(4, '0')}` },
+          {
+            pk: scope.recordKey.pk,
+            sk: `${chunkPrefix(scope.owner)}${String(i).padStart(4, '0')}`,
+          },
           {
             part: bytes.subarray(i * RESPONSE_CHUNK_BYTES, (i + 1) * RESPONSE_CHUNK_BYTES),
             expires_at: expires,
