@@ -15,6 +15,7 @@ import {
   badSettingKey,
   badUuid,
   HOSTILE,
+  hasEmptyKey,
   isUuid,
   LONE_SURROGATES,
   otherThan,
@@ -83,6 +84,10 @@ export function fieldBreakers(f: FieldSpec): fc.Arbitrary<Breaker>[] {
         .constantFrom(...LONE_SURROGATES)
         .map((k) => ({ [k]: 'x' }))
         .map(set('lone surrogate key', Stage.plainJson, invalidField(field))),
+      fc.constant({ '': 'x' }).map(set('empty key', Stage.plainJson, invalidField(field))),
+      fc
+        .constant({ a: { '': 'x' } })
+        .map(set('nested empty key', Stage.plainJson, invalidField(`${field}.a`))),
     );
   }
   if (f.shape === 'list') {
@@ -123,20 +128,16 @@ export function bodyBreakers(known: readonly string[]): fc.Arbitrary<Breaker>[] 
   return [
     fc
       .oneof(
-        fc.constantFrom(
-          'foo',
-          'Name',
-          'metadata',
-          'resourceVersion',
-          'id',
-          'spec ',
-          '',
-          ...HOSTILE,
-        ),
+        fc.constantFrom('foo', 'Name', 'metadata', 'resourceVersion', 'id', 'spec ', ...HOSTILE),
         fc.string({ minLength: 1, maxLength: 12 }),
       )
       .filter((k) => !known.includes(k) && k !== '__proto__' && k.isWellFormed())
-      .chain((k) => fc.jsonValue({ maxDepth: 2 }).map((v) => [k, v] as const))
+      .chain((k) =>
+        fc
+          .jsonValue({ maxDepth: 2 })
+          .filter((v) => !hasEmptyKey(v))
+          .map((v) => [k, v] as const),
+      )
       .map(([k, v]) =>
         breaker({
           rule: 'body: unknown field',
@@ -146,6 +147,15 @@ export function bodyBreakers(known: readonly string[]): fc.Arbitrary<Breaker>[] 
           expect: invalidField('body'),
         }),
       ),
+    fc.constant(
+      breaker({
+        rule: 'body: empty key',
+        stage: Stage.plainJson,
+        slots: ['body.'],
+        apply: (r) => setAt(r, [''], 'x'),
+        expect: invalidField('body'),
+      }),
+    ),
     fc.constantFrom([], [{}], 'text', '', 0, 1.5, true, false, null).map((v) =>
       breaker({
         rule: 'body: not an object',

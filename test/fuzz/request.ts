@@ -24,7 +24,7 @@ export const Stage = {
   bodyNotTaken: 1.1,
   contentType: 1.2,
   json: 1.3,
-  /** JSON that no field accepts: lone surrogates, `__proto__` keys, nesting past 32. */
+  /** JSON that no field accepts: lone surrogates, `__proto__` and empty keys, nesting past 32. */
   plainJson: 1.4,
   fields: 2,
   ifMatch: 3,

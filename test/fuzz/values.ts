@@ -133,7 +133,6 @@ export const badName = fc
 export const badLabelKey = fc
   .oneof(
     fc.constantFrom(
-      '',
       '-a',
       'a-',
       '_a',
@@ -155,7 +154,8 @@ export const badLabelKey = fc
     longString(64, 200),
     text(30),
   )
-  .filter((k) => k.isWellFormed() && !isLabelKey(k) && k !== '__proto__');
+  // Lone surrogates, `__proto__` and empty keys are refused before the fields (breakers.ts).
+  .filter((k) => k.isWellFormed() && !isLabelKey(k) && k !== '__proto__' && k !== '');
 
 export const badLabelValue = fc
   .oneof(
@@ -194,11 +194,12 @@ export const badUuid = fc
 
 export const badEnvName = fc
   .oneof(
-    fc.constantFrom('', '1A', 'A-B', 'A B', 'A=B', '=', 'é', ...HOSTILE),
+    fc.constantFrom('1A', 'A-B', 'A B', 'A=B', '=', 'é', ...HOSTILE),
     longString(257, 400, 'A'),
     text(20),
   )
-  .filter((k) => k.isWellFormed() && !isEnvName(k) && k !== '__proto__');
+  // Lone surrogates, `__proto__` and empty keys are refused before the fields (breakers.ts).
+  .filter((k) => k.isWellFormed() && !isEnvName(k) && k !== '__proto__' && k !== '');
 
 /** Integers past `max` (2^53 when `max` is the largest safe integer). */
 const above = (max: number) =>
@@ -236,6 +237,12 @@ export const badIntString = (min: number, max: number) =>
       const n = Number(s);
       return s.length > 16 || n < min || n > max;
     });
+
+/** Whether an empty key is anywhere in a JSON value (refused before any field is checked). */
+export function hasEmptyKey(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([k, v]) => k === '' || hasEmptyKey(v));
+}
 
 /** JSON values of any type but the ones listed. */
 export function otherThan(...types: Array<'string' | 'number' | 'boolean' | 'object' | 'array'>) {
