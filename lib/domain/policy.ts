@@ -1,10 +1,17 @@
 import type { PolicyBody, RevisionStatusBody } from '#lib/api/schemas/config.ts';
-import { Aborted, NotFound } from '#lib/errors.ts';
+import { Aborted, FailedPrecondition, NotFound } from '#lib/errors.ts';
+import { PLATFORM } from '#lib/platform-limits.ts';
+import { backoff, MAX_ATTEMPTS } from '#lib/store/backoff.ts';
 import type { TransactOp } from '#lib/store/transact.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { assertObjectSize, type OperationContext, observe, preconditionOf } from './context.ts';
 import { childPrefix, Kind, keys } from './keys.ts';
-import { assertNotDeleting, newRevision, sandboxSubject } from './sandboxes.ts';
+import {
+  assertNotDeleting,
+  newRevision,
+  sandboxAcceptsChildren,
+  sandboxSubject,
+} from './sandboxes.ts';
 import type { PolicyRevisionData, SandboxData, SettingsData } from './types.ts';
 
 export interface SandboxConfig {
@@ -74,8 +81,6 @@ export async function listRevisions(
   });
 }
 
-const MAX_TRANSACTION_ITEMS = 100;
-
 const revisionSubject = (name: string, version: number) => ({
   kind: Kind.PolicyRevision,
   name: `${name}-${version}`,
@@ -84,7 +89,12 @@ const revisionSubject = (name: string, version: number) => ({
 /**
  * The supervisor reports a revision LOADED or FAILED. LOADED moves the sandbox's
  * `currentPolicyVersion` forward and supersedes the older revisions that were pending or
- * loaded — all in one transaction, each write conditioned on the version it read.
+ * loaded. Each status change writes the status alone (never the policy again), conditioned on
+ * the version it read. The revision, the sandbox and as many older revisions as one
+ * transaction holds commit together; older revisions past that are superseded by further
+ * transactions in the same request, each re-planned from a fresh read, so a report that does
+ * not fit one transaction still completes, and one interrupted part-way is completed by the
+ * next report of the revision.
  */
 export async function reportRevisionStatus(
   ctx: OperationContext,
@@ -95,25 +105,9 @@ export async function reportRevisionStatus(
   const { store } = ctx;
   const key = keys.policyRevision(name, version);
   const subject = revisionSubject(name, version);
-  if (body.status === 'FAILED') {
-    const res = await store.update<PolicyRevisionData>(
-      key,
-      subject,
-      {
-        apply: (cur) =>
-          cur.data.status === 'FAILED' && cur.data.loadError === body.loadError
-            ? undefined
-            : {
-                ...cur.data,
-                status: 'FAILED',
-                ...(body.loadError !== undefined ? { loadError: body.loadError } : {}),
-              },
-      },
-      preconditionOf(ctx),
-    );
-    return observe(ctx, res).object;
-  }
-
+  const expected = ctx.expectedResourceVersion ?? 0;
+  let checkedPrecondition = false;
+  let reported: StoredObject<PolicyRevisionData> | undefined;
   for (let attempt = 1; ; attempt++) {
     // One consistent query of the partition holds the revision itself and the older ones.
     const [sandbox, revisions] = await Promise.all([
@@ -122,70 +116,100 @@ export async function reportRevisionStatus(
     ]);
     const revision = revisions.find((r) => r.key.sk === key.sk);
     if (!revision) throw new NotFound(subject.kind, subject.name);
-    const expected = ctx.expectedResourceVersion ?? 0;
-    if (
-      (expected > 0 && revision.resourceVersion !== expected) ||
-      (ctx.expectedId && ctx.expectedId !== revision.id)
-    ) {
-      throw new Aborted(subject.kind, subject.name, revision.resourceVersion, revision);
-    }
-    assertNotDeleting(sandbox);
-    const current = sandbox.data.currentPolicyVersion ?? 0;
-    const status = current > version ? 'SUPERSEDED' : 'LOADED';
-    const ops: TransactOp[] = [];
-    if (revision.data.status !== status) {
-      ops.push({
-        type: 'update',
-        subject,
-        base: revision,
-        data: { ...revision.data, status, loadError: undefined },
-      });
-    }
-    if (status === 'LOADED') {
-      if (current !== version) {
-        ops.push({
-          type: 'update',
-          subject: sandboxSubject(name),
-          base: sandbox,
-          data: { ...sandbox.data, currentPolicyVersion: version },
-        });
+    if (!checkedPrecondition) {
+      if (
+        (expected > 0 && revision.resourceVersion !== expected) ||
+        (ctx.expectedId && ctx.expectedId !== revision.id)
+      ) {
+        throw new Aborted(subject.kind, subject.name, revision.resourceVersion, revision);
       }
-      for (const older of revisions) {
-        if (older.data.version >= version) continue;
-        if (older.data.status !== 'PENDING' && older.data.status !== 'LOADED') continue;
-        ops.push({
-          type: 'update',
-          subject: revisionSubject(name, older.data.version),
-          base: older,
-          data: { ...older.data, status: 'SUPERSEDED' },
-        });
-      }
+      assertNotDeleting(sandbox);
     }
-    if (ops.length === 0) return revision;
-    // One transaction holds at most 100 items; older revisions past that are superseded after.
-    const now = ops.slice(0, MAX_TRANSACTION_ITEMS);
-    const later = ops.slice(MAX_TRANSACTION_ITEMS);
+    const plan = planStatus(name, version, body, sandbox, revisions);
+    if (plan.length === 0) return reported ?? revision;
+    const batch = plan.slice(0, PLATFORM.dynamodb.transactionItems - 1);
     try {
-      const res = await store.transact(now, { requestId: `${ctx.requestId}:${attempt}` });
+      // The sandbox's phase is part of every batch: nothing is reported for a sandbox that a
+      // delete has marked meanwhile.
+      const guard = batch.some((op) => op.subject.kind === Kind.Sandbox)
+        ? []
+        : [sandboxAcceptsChildren(name)];
+      const res = await store.transact([...batch, ...guard], {
+        requestId: `${ctx.requestId}:${attempt}`,
+      });
       ctx.stats.attempts += res.attempts;
-      for (const op of later) {
-        if (op.type !== 'update') continue;
-        await store.update<PolicyRevisionData>(
-          op.base.key,
-          op.subject,
-          {
-            apply: (cur) =>
-              cur.data.status === 'PENDING' || cur.data.status === 'LOADED'
-                ? { ...cur.data, status: 'SUPERSEDED' }
-                : undefined,
-          },
-          { requestId: `${ctx.requestId}:supersede` },
-        );
-      }
-      const updated = res.objects[0] as StoredObject<PolicyRevisionData>;
-      return updated.key.sk === key.sk ? updated : revision;
+      checkedPrecondition = true;
+      const mine = res.objects.find((o) => o?.key.sk === key.sk);
+      if (mine) reported = mine as StoredObject<PolicyRevisionData>;
     } catch (err) {
-      if ((err as { code?: string }).code !== 'ABORTED' || expected > 0 || attempt >= 5) throw err;
+      // The report itself committed and a delete marked the sandbox since: what is left to
+      // supersede goes with the sandbox.
+      if (checkedPrecondition && err instanceof FailedPrecondition && reported) return reported;
+      const conflict = err instanceof Aborted;
+      const onReported = conflict && err.objectName === subject.name;
+      if (
+        !conflict ||
+        (expected > 0 && onReported && !checkedPrecondition) ||
+        attempt >= MAX_ATTEMPTS * 4
+      ) {
+        throw err;
+      }
+      await backoff(Math.min(attempt, MAX_ATTEMPTS));
     }
   }
 }
+
+/** The status writes a report needs, given what was read: the revision's first. */
+function planStatus(
+  name: string,
+  version: number,
+  body: RevisionStatusBody,
+  sandbox: StoredObject<SandboxData>,
+  revisions: StoredObject<PolicyRevisionData>[],
+): StatusWrite[] {
+  const revision = revisions.find((r) => r.data.version === version)!;
+  const ops: StatusWrite[] = [];
+  if (body.status === 'FAILED') {
+    if (revision.data.status === 'FAILED' && revision.data.loadError === body.loadError) return [];
+    return [
+      {
+        type: 'update',
+        subject: revisionSubject(name, version),
+        base: revision,
+        patch: { status: 'FAILED', loadError: body.loadError },
+      },
+    ];
+  }
+  const current = sandbox.data.currentPolicyVersion ?? 0;
+  const status = current > version ? 'SUPERSEDED' : 'LOADED';
+  if (revision.data.status !== status) {
+    ops.push({
+      type: 'update',
+      subject: revisionSubject(name, version),
+      base: revision,
+      patch: { status, loadError: undefined },
+    });
+  }
+  if (status !== 'LOADED') return ops;
+  if (current !== version) {
+    ops.push({
+      type: 'update',
+      subject: sandboxSubject(name),
+      base: sandbox,
+      patch: { currentPolicyVersion: version },
+    });
+  }
+  for (const older of revisions) {
+    if (older.data.version >= version) continue;
+    if (older.data.status !== 'PENDING' && older.data.status !== 'LOADED') continue;
+    ops.push({
+      type: 'update',
+      subject: revisionSubject(name, older.data.version),
+      base: older,
+      patch: { status: 'SUPERSEDED' },
+    });
+  }
+  return ops;
+}
+
+type StatusWrite = Extract<TransactOp, { type: 'update' }>;

@@ -3,6 +3,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { Aborted, AlreadyExists, NotFound, ResourceExhausted, Unavailable } from '#lib/errors.ts';
+import { PLATFORM } from '#lib/platform-limits.ts';
 import { A, type Item, isLive, TOMBSTONE_TTL_SECONDS, toObject, versionOf } from './attributes.ts';
 import { backoff, MAX_ATTEMPTS } from './backoff.ts';
 import { versionBump, versionCondition } from './conditions.ts';
@@ -32,7 +33,13 @@ export type TransactOp =
       subject: Subject;
       /** The object the new data was computed from; its version is the condition. */
       base: StoredObject<unknown>;
-      data: unknown;
+      /** The whole new data; or, with `patch`, omitted. */
+      data?: unknown;
+      /**
+       * Sets (or, for an undefined value, removes) top-level fields of the data instead of
+       * rewriting all of it, so a small change to a large object stays a small write.
+       */
+      patch?: Record<string, unknown>;
       expectedId?: string;
       condition?: Condition;
       failure?: FailureExplainer;
@@ -147,28 +154,48 @@ export async function transactWrite(
           },
           i,
         );
+        const fields = Object.entries(op.patch ?? {});
+        const patchNames = Object.fromEntries(fields.map(([f], j) => [`#f${j}`, f]));
+        const patchValues = Object.fromEntries(
+          fields.flatMap(([, v], j) => (v === undefined ? [] : [[`:f${j}`, v]])),
+        );
+        const setFields = op.patch
+          ? fields.flatMap(([, v], j) => (v === undefined ? [] : [`#data.#f${j} = :f${j}`]))
+          : ['#data = :data'];
+        const removeFields = fields.flatMap(([, v], j) =>
+          v === undefined ? [`#data.#f${j}`] : [],
+        );
         const set = scoped(
           {
             expression:
-              `SET #data = :data, #updatedAt = :now, #receipt = :rid` +
+              `SET ${[...setFields, '#updatedAt = :now', '#receipt = :rid'].join(', ')}` +
               (bump.set ? `, ${bump.set}` : '') +
+              (removeFields.length ? ` REMOVE ${removeFields.join(', ')}` : '') +
               (bump.add ? ` ADD ${bump.add}` : ''),
             names: {
               '#data': A.data,
               '#updatedAt': A.updatedAt,
               '#receipt': A.receipt,
               '#rv': A.version,
+              ...patchNames,
             },
-            values: { ':data': op.data, ':now': at, ':rid': opts.requestId, ':one': 1 },
+            values: {
+              ...(op.patch ? patchValues : { ':data': op.data }),
+              ':now': at,
+              ':rid': opts.requestId,
+              ':one': 1,
+            },
           },
           i,
         );
-        objects.push({
-          ...op.base,
-          data: op.data,
-          resourceVersion: expected + 1,
-          updatedAt: at,
-        });
+        const data = op.patch
+          ? Object.fromEntries(
+              Object.entries({ ...(op.base.data as object), ...op.patch }).filter(
+                ([, v]) => v !== undefined,
+              ),
+            )
+          : op.data;
+        objects.push({ ...op.base, data, resourceVersion: expected + 1, updatedAt: at });
         return {
           Update: {
             TableName: table,
@@ -278,9 +305,11 @@ export async function transactWrite(
     throw new Error(`unknown transaction op ${(op as { type: string }).type}`);
   });
 
+  const serialized = JSON.stringify(items);
+  assertWithinTransactionLimits(items.length, Buffer.byteLength(serialized));
   // The token covers the content too: a different transaction under the same request id (a
   // fallback, a re-read) must not be mistaken for a retry of the first.
-  const fingerprint = createHash('sha256').update(JSON.stringify(items)).digest('base64url');
+  const fingerprint = createHash('sha256').update(serialized).digest('base64url');
   for (let attempt = 1; ; attempt++) {
     try {
       await store.client.send(
@@ -328,6 +357,20 @@ export async function transactWrite(
       }
       await backoff(attempt);
     }
+  }
+}
+
+/**
+ * A transaction over DynamoDB's limits would be refused by AWS after the use-case had decided
+ * on it; the use-cases size their transactions with {@link PLATFORM} so this never fires.
+ */
+function assertWithinTransactionLimits(count: number, bytes: number): void {
+  const { transactionItems, transactionBytes } = PLATFORM.dynamodb;
+  if (count > transactionItems) {
+    throw new Error(`a transaction of ${count} items exceeds ${transactionItems}`);
+  }
+  if (bytes > transactionBytes) {
+    throw new Error(`a transaction of ${bytes} bytes exceeds ${transactionBytes}`);
   }
 }
 
