@@ -43,6 +43,11 @@ export const JOB_DYNAMO_ACTIONS = {
     // count only feeds the progress ETA and a failure is ignored, but a denied call would be an
     // AccessDenied event in CloudTrail on every run.
     'dynamodb:DescribeTable',
+    // lib/jobs/provider-refs.ts (migration 006) → Store.list: the sandboxes on the `byKind` index.
+    'dynamodb:Query',
+    // lib/domain/provider-refs.ts `recordListingOps`: the transaction checks that the sandbox
+    // still lists the provider; its ref put and count update are PutItem and UpdateItem.
+    'dynamodb:ConditionCheckItem',
   ],
   reconcile: [
     // lib/jobs/reconciler.ts `forEachPage` → Store.list: a query of the `byKind` index.

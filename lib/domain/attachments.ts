@@ -1,8 +1,10 @@
 import { LIMITS } from '#lib/api/limits.ts';
 import { InvalidArgument } from '#lib/errors.ts';
+import { MAX_ATTEMPTS } from '#lib/store/backoff.ts';
 import type { StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
 import { keys } from './keys.ts';
+import { RefAppeared, unrecordedListingCheck } from './provider-refs.ts';
 import {
   assertNotDeleting,
   attachBookkeeping,
@@ -58,7 +60,11 @@ export async function attachProvider(
   return { sandbox: res.object, attached: res.changed };
 }
 
-/** Detaches a provider; works when the provider no longer exists. */
+/**
+ * Detaches a provider; works when the provider no longer exists. A listing written before refs
+ * existed has no ref record to remove: the detach then goes without bookkeeping, conditioned
+ * on the ref still being absent, since migration 006 may record the listing at any moment.
+ */
 export async function detachProvider(
   ctx: OperationContext,
   name: string,
@@ -75,24 +81,27 @@ export async function detachProvider(
       };
     },
   };
-  const run = (withBookkeeping: boolean) =>
+  const run = (recorded: boolean) =>
     ctx.store.updateInTransaction<SandboxData>(
       keys.sandbox(name),
       sandboxSubject(name),
       mutation,
       preconditionOf(ctx),
-      () => (withBookkeeping ? detachBookkeeping(name, provider) : []),
+      () =>
+        recorded ? detachBookkeeping(name, provider) : [unrecordedListingCheck(name, provider)],
     );
-  let res: Awaited<ReturnType<typeof run>>;
-  try {
-    res = await run(true);
-  } catch (err) {
-    // Listed without a ref record (written before refs existed): nothing to undo there.
-    if (!(err instanceof MissingRef)) throw err;
-    res = await run(false);
+  let recorded = true;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await run(recorded);
+      observe(ctx, res);
+      return { sandbox: res.object, detached: res.changed };
+    } catch (err) {
+      const switched = recorded ? err instanceof MissingRef : err instanceof RefAppeared;
+      if (!switched || attempt >= MAX_ATTEMPTS) throw err;
+      recorded = !recorded;
+    }
   }
-  observe(ctx, res);
-  return { sandbox: res.object, detached: res.changed };
 }
 
 /** The sandbox's providers in its order; a listed provider that is gone is skipped. */

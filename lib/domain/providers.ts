@@ -11,6 +11,7 @@ import {
   preconditionOf,
 } from './context.ts';
 import { index, Kind, keys } from './keys.ts';
+import { providerRefsComplete, REF_COUNT, sandboxesListing } from './provider-refs.ts';
 import type { ProviderData } from './types.ts';
 
 const subject = (name: string) => ({ kind: Kind.Provider, name });
@@ -114,6 +115,17 @@ export async function updateProvider(
  * on the provider's reference count, which every attach increments in its own transaction: an
  * attach and a delete racing each other serialize on that item, so a sandbox can never be left
  * listing a deleted provider.
+ *
+ * Sandboxes written before refs existed list providers without counting them, until migration
+ * 006 has recorded their listings. Until it is done, the delete first looks for sandboxes that
+ * list the provider (a filtered query of the `byKind` index) and refuses if there is one. That
+ * read and the transaction are not atomic, and need not be: the set of listings *without* a
+ * ref can only shrink. Every write that adds a listing (sandbox create, attach, the migration)
+ * writes its ref and count in the same transaction, and nothing else changes a sandbox's
+ * providers but detach and sandbox delete, which remove them. So a legacy listing the query
+ * does not find cannot appear later, and every listing that can appear is counted, which the
+ * transaction's condition sees. (Legacy sandboxes were indexed long before this code ran, so
+ * the index's lag cannot hide one; a false refusal from a stale index entry is a safe answer.)
  */
 export async function deleteProvider(
   ctx: OperationContext,
@@ -128,6 +140,10 @@ export async function deleteProvider(
       (ctx.expectedId && ctx.expectedId !== current.id)
     ) {
       throw new Aborted(Kind.Provider, name, current.resourceVersion, current);
+    }
+    if (attempt === 1 && !(await providerRefsComplete(store))) {
+      const legacy = await sandboxesListing(store, name);
+      if (legacy.length) throw await providerInUse(ctx, name, legacy);
     }
     try {
       await store.transact(
@@ -150,21 +166,25 @@ export async function deleteProvider(
       ctx.stats.attempts += attempt;
       return current;
     } catch (err) {
-      if (err instanceof ProviderInUse) {
-        const refs = await store.records.query(keys.providerRefs(name).pk, 'ref#');
-        const sandboxes = refs.map((r) => String(r.sandbox)).sort();
-        throw new FailedPrecondition(
-          `provider ${name} is attached to sandboxes: ${sandboxes.join(', ')}`,
-          { sandboxes },
-        );
-      }
+      if (err instanceof ProviderInUse) throw await providerInUse(ctx, name);
       if (!(err instanceof Aborted) || expected > 0 || attempt >= MAX_ATTEMPTS) throw err;
       current = err.current as StoredObject<ProviderData>;
     }
   }
 }
 
-/** The attribute of the provider's refs record that counts the sandboxes listing it. */
-export const REF_COUNT = 'ref_count';
-
 class ProviderInUse extends Error {}
+
+/** The refusal of a delete, naming the sandboxes its ref records (and `listing`) name. */
+async function providerInUse(
+  ctx: OperationContext,
+  name: string,
+  listing: readonly string[] = [],
+): Promise<FailedPrecondition> {
+  const refs = await ctx.store.records.query(keys.providerRefs(name).pk, 'ref#');
+  const sandboxes = [...new Set([...refs.map((r) => String(r.sandbox)), ...listing])].sort();
+  return new FailedPrecondition(
+    `provider ${name} is attached to sandboxes: ${sandboxes.join(', ')}`,
+    { sandboxes },
+  );
+}

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CreateSandboxBody, SandboxStatusBody } from '#lib/api/schemas/sandboxes.ts';
 import { FailedPrecondition, NotFound } from '#lib/errors.ts';
+import { MAX_ATTEMPTS } from '#lib/store/backoff.ts';
 import type { TransactOp } from '#lib/store/transact.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { deleteChildren } from './children.ts';
@@ -12,7 +13,7 @@ import {
   preconditionOf,
 } from './context.ts';
 import { index, Kind, keys } from './keys.ts';
-import { REF_COUNT } from './providers.ts';
+import { REF_COUNT, RefAppeared, unrecordedListingCheck } from './provider-refs.ts';
 import type { Condition, PolicyRevisionData, SandboxData, SettingsData } from './types.ts';
 
 export const sandboxSubject = (name: string) => ({ kind: Kind.Sandbox, name });
@@ -263,20 +264,30 @@ export async function deleteSandbox(
 
   await deleteChildren(store, name, `${ctx.requestId}:children`);
 
-  // Nothing but this delete changes a DELETING sandbox's providers, so reading the refs is safe.
+  // Nothing but this delete changes a DELETING sandbox's providers. A listing without a ref
+  // (written before refs existed) may get one from migration 006 between this read and the
+  // transaction, so the transaction checks that each one it did not see is still absent.
   const providers = marked.data.spec?.providers ?? [];
-  const present = await Promise.all(
-    providers.map(async (p) =>
-      (await store.records.get(keys.providerRef(p, name))) ? p : undefined,
-    ),
-  );
-  const res = await store.transact(
-    [
-      { type: 'delete', subject: sandboxSubject(name), base: marked },
-      ...present.flatMap((p) => (p ? detachBookkeeping(name, p) : [])),
-    ],
-    { requestId: `${ctx.requestId}:delete` },
-  );
-  ctx.stats.attempts += res.attempts;
-  return marked;
+  for (let attempt = 1; ; attempt++) {
+    const present = await Promise.all(
+      providers.map(
+        async (p) => (await store.records.get(keys.providerRef(p, name))) !== undefined,
+      ),
+    );
+    try {
+      const res = await store.transact(
+        [
+          { type: 'delete', subject: sandboxSubject(name), base: marked },
+          ...providers.flatMap((p, i) =>
+            present[i] ? detachBookkeeping(name, p) : [unrecordedListingCheck(name, p)],
+          ),
+        ],
+        { requestId: `${ctx.requestId}:delete` },
+      );
+      ctx.stats.attempts += res.attempts;
+      return marked;
+    } catch (err) {
+      if (!(err instanceof RefAppeared) || attempt >= MAX_ATTEMPTS) throw err;
+    }
+  }
 }

@@ -137,7 +137,15 @@ describe('roles', () => {
     sessions: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     inference: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     meta: [],
-    migrate: ['DescribeTable', 'GetItem', 'PutItem', 'Scan', 'UpdateItem'],
+    migrate: [
+      'ConditionCheckItem',
+      'DescribeTable',
+      'GetItem',
+      'PutItem',
+      'Query',
+      'Scan',
+      'UpdateItem',
+    ],
     reconcile: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
   };
 

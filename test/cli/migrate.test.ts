@@ -79,6 +79,7 @@ describe('shellgate migrate', () => {
     expect(after.code, after.stderr).toBe(0);
     expect(JSON.parse(after.stdout)).toEqual([
       expect.objectContaining({ id: '005-resource-version', status: 'done', remaining: 0 }),
+      expect.objectContaining({ id: '006-provider-refs', status: 'done', remaining: 0 }),
     ]);
   });
 

@@ -45,7 +45,8 @@ describe('shellgate migrate', () => {
       await migrateCommand(store, { action: 'run' }, { stdout: again, stderr: verifyBar }),
     ).toBe(0);
     expect(verifyBar.text).toContain('005-resource-version verify [');
-    expect(again.text).toContain('005-resource-version: already done — verify read 321 items');
+    // The verify reads migration 006's record too, which the first run created after it.
+    expect(again.text).toContain('005-resource-version: already done — verify read 322 items');
     const [header, row] = status.text.trim().split('\n');
     expect(header).toMatch(
       /^MIGRATION\s+STATUS\s+SCANNED\s+STAMPED\s+SKIPPED\s+REMAINING\s+LEASE$/,
@@ -68,11 +69,15 @@ describe('shellgate migrate', () => {
     expect(code).toBe(0);
     expect(stderr.text).not.toContain('\r');
     expect(stderr.text).toMatch(/^005-resource-version backfill \d+%/m);
-    expect(JSON.parse(stdout.text)).toMatchObject([{ status: 'done', counts: { stamped: 100 } }]);
+    expect(JSON.parse(stdout.text)).toMatchObject([
+      { status: 'done', counts: { stamped: 100 } },
+      { id: '006-provider-refs', status: 'done', counts: { recorded: 0 } },
+    ]);
     const status = output(false);
     await migrateCommand(store, { action: 'status', output: 'json' }, { stdout: status, stderr });
     expect(JSON.parse(status.text)).toMatchObject([
       { id: '005-resource-version', status: 'done', totals: { stamped: 100 } },
+      { id: '006-provider-refs', status: 'done', remaining: 0 },
     ]);
   });
 

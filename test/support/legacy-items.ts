@@ -197,3 +197,42 @@ export const keyString = (item: RawItem) => `${item.pk}|${item.sk}`;
 export async function itemsByKey(store: Store): Promise<Map<string, RawItem>> {
   return new Map((await scanAll(store)).map((item) => [keyString(item), item]));
 }
+
+/**
+ * A sandbox as written before provider ref records existed: it lists `providers`, and no
+ * `provider#<p>` / `ref#<sandbox>` record nor any `ref_count` says so. With `version`, it is a
+ * sandbox the backfill has already stamped (refs and versions came in separate releases).
+ */
+export function legacySandbox(name: string, providers: string[], version?: number): RawItem {
+  return {
+    ...keys.sandbox(name),
+    ...index.sandbox(name),
+    kind: Kind.Sandbox,
+    id: randomUUID(),
+    name,
+    ...(version === undefined ? {} : { resource_version: version }),
+    created_at: CREATED,
+    updated_at: CREATED,
+    labels: {},
+    last_request_id: `seed-${name}`,
+    data: {
+      spec: { environment: {}, providers, gpu: false },
+      phase: 'READY',
+      conditions: [],
+      currentPolicyVersion: null,
+      latestPolicyVersion: 0,
+    },
+  };
+}
+
+/** Puts legacy sandboxes (see {@link legacySandbox}) into a test's own table. */
+export async function putLegacySandboxes(
+  store: Store,
+  sandboxes: Record<string, string[]>,
+): Promise<RawItem[]> {
+  const items = Object.entries(sandboxes).map(([name, providers]) =>
+    legacySandbox(name, providers),
+  );
+  await batchPut(store, items);
+  return items;
+}
