@@ -1,14 +1,22 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isUtf8 } from 'node:buffer';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
-import type { JWTPayload } from 'jose';
-import { ShellgateError, Unauthenticated } from '#lib/errors.ts';
-import { authorize } from '#lib/http/auth.ts';
+import { ShellgateError } from '#lib/errors.ts';
 import type { HttpEvent } from '#lib/http/handler.ts';
-import { MAX_BODY_BYTES } from '#lib/http/body.ts';
 import { HttpRejection, type HttpResponse, problemResponse } from '#lib/http/problem.ts';
 import type { FunctionName } from '#lib/http/route.ts';
+import { createGatewayAuthorizer } from './authorizer.ts';
 import type { DevAuthority } from './dev-auth.ts';
 import { localContext, matchRoute, toApiGatewayEvent } from './event.ts';
+import {
+  answerClientError,
+  bodyTooLarge,
+  headerLimitViolation,
+  NODE_MAX_HEADER_BYTES,
+  RequestAborted,
+  readBody,
+  withinLambdaResponseLimit,
+} from './platform.ts';
 
 export type LambdaHttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
 
@@ -26,50 +34,19 @@ export interface DevServer {
   close(): Promise<void>;
 }
 
-class TooLarge extends Error {}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES + 1024) throw new TooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
+/** Sends a whole answer with its length, as API Gateway does (never chunked). */
 function send(res: ServerResponse, out: HttpResponse): void {
-  res.writeHead(out.statusCode, out.headers);
+  res.writeHead(out.statusCode, {
+    ...out.headers,
+    'content-length': String(Buffer.byteLength(out.body)),
+  });
   res.end(out.body);
 }
 
-/** API Gateway hands claims to the function as strings. */
-function asGatewayClaims(payload: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(payload).map(([k, v]) => [
-      k,
-      typeof v === 'string' ? v : Array.isArray(v) ? `[${v.join(' ')}]` : String(v),
-    ]),
-  );
-}
-
-/**
- * API Gateway's JWT authorizer also requires `exp` and refuses an `iat` in the future; the
- * signature, issuer, audience, `exp` and `nbf` checks are the authority's.
- */
-/** Verified tokens kept at most; the cache starts over past it. */
-const MAX_CACHED_TOKENS = 1000;
-
-function checkTimes(payload: JWTPayload): JWTPayload {
-  const now = Math.floor(Date.now() / 1000);
-  if (typeof payload.exp !== 'number') throw new Error('the token has no exp claim');
-  if (payload.iat !== undefined && payload.iat > now) throw new Error('the token is issued later');
-  return payload;
-}
-
 /** The body of `POST /dev/token`: which scopes and how long, both optional. */
-function tokenRequest(body: string): { scopes?: string[]; ttlSeconds?: number } {
+function tokenRequest(bytes: Buffer): { scopes?: string[]; ttlSeconds?: number } {
+  if (!isUtf8(bytes)) throw new HttpRejection(400, 'body', 'is not valid UTF-8');
+  const body = bytes.toString('utf8');
   const asked = body.trim() ? (JSON.parse(body) as unknown) : {};
   const { scopes, ttlSeconds } = (asked ?? {}) as { scopes?: unknown; ttlSeconds?: unknown };
   if (
@@ -87,36 +64,29 @@ function tokenRequest(body: string): { scopes?: string[]; ttlSeconds?: number } 
 
 /**
  * Serves the route table on a local port by turning each request into an API Gateway v2 event
- * for the very same handler modules, after the JWT authorizer step (dev-key tokens).
+ * for the very same handler modules, after what API Gateway does first: its payload and header
+ * limits and its JWT authorizer (dev-key tokens). A handler's answer goes through Lambda's
+ * response limit.
  */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
-  // A token's signature is checked once; its claims are reused until it expires.
-  const verified = new Map<string, { claims: Record<string, string>; exp: number }>();
-  const verifiedClaims = async (token: string): Promise<Record<string, string>> => {
-    const hit = verified.get(token);
-    if (hit && hit.exp > Date.now() / 1000) return hit.claims;
-    let payload: JWTPayload;
-    try {
-      payload = checkTimes(await opts.authority.verify(token));
-    } catch {
-      verified.delete(token);
-      throw new Unauthenticated('The bearer token is invalid or expired.');
-    }
-    const claims = asGatewayClaims(payload);
-    if (verified.size >= MAX_CACHED_TOKENS) verified.clear();
-    verified.set(token, { claims, exp: payload.exp as number });
-    return claims;
-  };
+  const authorizer = createGatewayAuthorizer(opts.authority);
 
-  const server = createServer(async (req, res) => {
+  const server = createServer({ maxHeaderSize: NODE_MAX_HEADER_BYTES }, async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     const problem = (err: unknown) =>
       send(res, problemResponse(err, { instance: url.pathname, requestId: 'local' }));
     try {
-      const body = await readBody(req);
+      const read = await readBody(req);
+      if (read.kind === 'past-payload-limit') {
+        res.setHeader('connection', 'close');
+        return problem(bodyTooLarge());
+      }
+      const tooLongHeaders = headerLimitViolation(req);
+      if (tooLongHeaders) return problem(tooLongHeaders);
+      if (read.kind === 'too-large') return problem(bodyTooLarge());
       if (method === 'POST' && url.pathname === '/dev/token') {
-        const token = await opts.authority.mint(tokenRequest(body));
+        const token = await opts.authority.mint(tokenRequest(read.bytes));
         return send(res, {
           statusCode: 200,
           headers: { 'content-type': 'application/json' },
@@ -128,32 +98,24 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       for (const [k, v] of Object.entries(req.headers)) {
         if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
       }
-      let claims: Record<string, string> | undefined;
-      if (match?.route.scope) {
-        const auth = headers.authorization ?? '';
-        const m = /^Bearer\s+(\S+)$/i.exec(auth);
-        if (!m) throw new Unauthenticated();
-        claims = await verifiedClaims(m[1]!);
-        authorize(match.route, claims);
-      }
+      const claims = await authorizer.authorize(match?.route, headers.authorization);
       const event = toApiGatewayEvent(
         {
           method,
           path: url.pathname,
           rawQueryString: url.search.slice(1),
           headers,
-          body,
+          body: read.bytes,
           sourceIp: req.socket.remoteAddress,
         },
         match,
         claims,
       );
       const fn = match?.route.fn ?? 'meta';
-      send(res, await opts.handlers[fn](event, localContext(fn)));
+      send(res, withinLambdaResponseLimit(fn, await opts.handlers[fn](event, localContext(fn))));
     } catch (err) {
-      if (err instanceof TooLarge) {
-        return problem(new HttpRejection(413, 'body', `must be at most ${MAX_BODY_BYTES} bytes`));
-      }
+      // Nothing to answer: the connection is gone, or `clientError` has answered.
+      if (err instanceof RequestAborted) return;
       if (err instanceof SyntaxError) {
         return problem(new HttpRejection(400, 'body', 'is not valid JSON'));
       }
@@ -163,6 +125,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       problem(err);
     }
   });
+  server.on('clientError', answerClientError);
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { HttpEvent } from '#lib/http/handler.ts';
@@ -53,8 +54,22 @@ export interface RawRequest {
   path: string;
   rawQueryString: string;
   headers: Record<string, string>;
-  body: string;
+  /** Text, or the bytes as read: bytes that are not UTF-8 are passed base64-encoded. */
+  body: string | Uint8Array;
   sourceIp?: string;
+}
+
+/**
+ * The event's body as API Gateway passes it: text when it can, else base64 with
+ * `isBase64Encoded`, which is how a body that is no UTF-8 text reaches the function.
+ */
+function eventBody(body: string | Uint8Array): { body?: string; isBase64Encoded: boolean } {
+  if (body.length === 0) return { isBase64Encoded: false };
+  if (typeof body === 'string') return { body, isBase64Encoded: false };
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return isUtf8(bytes)
+    ? { body: bytes.toString('utf8'), isBase64Encoded: false }
+    : { body: bytes.toString('base64'), isBase64Encoded: true };
 }
 
 /** The API Gateway HTTP API (payload 2.0) event a request becomes. */
@@ -81,8 +96,7 @@ export function toApiGatewayEvent(
       ? queryStringParameters
       : undefined,
     pathParameters: match && Object.keys(match.params).length ? match.params : undefined,
-    body: req.body === '' ? undefined : req.body,
-    isBase64Encoded: false,
+    ...eventBody(req.body),
     requestContext: {
       accountId: 'local',
       apiId: 'local',
