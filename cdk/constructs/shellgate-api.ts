@@ -23,8 +23,9 @@ export interface ShellgateApiProps {
   /** The function serving each route-table `fn` group. */
   functions: Record<FunctionName, IFunction>;
   /**
-   * The group whose function answers requests no route matches (`$default`), with the
-   * handlers' problem+json 404, as the dev server does.
+   * The group whose function answers requests no route matches (`$default`) with the handlers'
+   * problem+json 404. The route is behind the JWT authorizer (without scopes), as on the dev
+   * server: a request without a valid token is refused by API Gateway and invokes nothing.
    */
   unmatched: FunctionName;
   jwtIssuer: string;
@@ -54,7 +55,7 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 /**
  * The HTTP API, made from the route table: one route per entry, served by the function of its
  * group. A route with a scope is behind the JWT authorizer with that scope (or the super scope)
- * as its authorization scopes; a route without one is public.
+ * as its authorization scopes; a route without one is public. `$default` needs a valid token.
  */
 export class ShellgateApi extends Construct {
   readonly httpApi: HttpApi;
@@ -118,16 +119,13 @@ export class ShellgateApi extends Construct {
       this.routes[r.operationId] = route;
     }
 
+    // Without the authorizer every unauthenticated request to a made-up path would be a Lambda
+    // invocation; with it, only callers holding a valid token reach the function's 404.
     this.unmatchedRoute = new HttpRoute(this, 'Unmatched', {
       httpApi: this.httpApi,
       routeKey: HttpRouteKey.DEFAULT,
       integration: integrationOf(props.unmatched),
-      authorizer: new HttpNoneAuthorizer(),
-    });
-    Validations.of(this.unmatchedRoute).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        "Requests that match no route get the handlers' problem+json 404 instead of the gateway's own body; no route and no data is reachable through it.",
+      authorizer,
     });
   }
 

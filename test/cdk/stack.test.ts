@@ -266,12 +266,22 @@ describe('HTTP API', () => {
     },
   );
 
-  it('leaves only /healthz, /v1/openapi.json and unmatched requests public', () => {
+  it('leaves only /healthz and /v1/openapi.json public', () => {
     const open = routeResources
-      .filter(([, r]) => r.Properties.AuthorizationType === 'NONE')
+      .filter(([, r]) => r.Properties.AuthorizationType !== 'JWT')
       .map(([, r]) => r.Properties.RouteKey)
       .sort();
-    expect(open).toEqual(['$default', 'GET /healthz', 'GET /v1/openapi.json']);
+    expect(open).toEqual(['GET /healthz', 'GET /v1/openapi.json']);
+  });
+
+  it('puts unmatched requests behind the JWT authorizer, without scopes, as the dev server does', () => {
+    const [, fallback] = routeResources.find(([, r]) => r.Properties.RouteKey === '$default')!;
+    expect(fallback.Properties).toMatchObject({
+      AuthorizationType: 'JWT',
+      AuthorizerId: { Ref: authorizers[0]![0] },
+    });
+    // Any valid token reaches the function's problem+json 404; none invokes nothing.
+    expect(fallback.Properties.AuthorizationScopes).toBeUndefined();
   });
 
   it('sends unmatched requests to the meta function, as the dev server does', () => {
