@@ -16,6 +16,16 @@ export const LIMITS = {
   /** Every object stays well below DynamoDB's 400 KB item limit. */
   objectBytes: 300 * 1024,
   conditions: 16,
+  /**
+   * Keys of one settings map, and a string value's bytes: together with the 128-byte key they
+   * bound the map at 64 × (128 + 4096) bytes, inside the object limit by construction, so a
+   * setting written without a read can be bounded by a condition on the number of keys alone.
+   */
+  settingsKeys: 64,
+  settingValueBytes: 4096,
+  /** A label selector's requirements and length: its filter stays far inside DynamoDB's. */
+  labelSelectorRequirements: 20,
+  labelSelectorBytes: 4096,
   pageSizeMax: 1000,
   pageSizeDefault: 100,
   ttlSecondsMax: 30 * 24 * 3600,

@@ -1,5 +1,6 @@
 import type { ServiceBody } from '#lib/api/schemas/sessions.ts';
-import { AlreadyExists } from '#lib/errors.ts';
+import { Aborted, AlreadyExists, NotFound } from '#lib/errors.ts';
+import { backoff, MAX_ATTEMPTS } from '#lib/store/backoff.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
 import { childPrefix, index, Kind, keys } from './keys.ts';
@@ -41,12 +42,14 @@ export async function exposeService(
     url: serviceUrl(sandbox, service, body.targetPort, body.domain ?? false),
   };
   const update = async (current?: StoredObject<ServiceData>) => {
-    const res = await ctx.store.update<ServiceData>(
+    // One transaction with the check that the sandbox is not being deleted.
+    const res = await ctx.store.updateInTransaction<ServiceData>(
       keys.service(sandbox, service),
       subject(sandbox, service),
       // PUT replaces the endpoint: an omitted `domain` is false again.
       { apply: () => data },
       { ...preconditionOf(ctx), current },
+      () => [sandboxAcceptsChildren(sandbox)],
     );
     return { service: observe(ctx, res).object, created: false };
   };
@@ -82,14 +85,32 @@ export function getService(ctx: OperationContext, sandbox: string, service: stri
   return ctx.store.mustGet<ServiceData>(keys.service(sandbox, service), subject(sandbox, service));
 }
 
+/** Deletes an endpoint, in one transaction with the check that its sandbox is not being deleted. */
 export async function deleteService(ctx: OperationContext, sandbox: string, service: string) {
-  const res = await ctx.store.delete<ServiceData>(
-    keys.service(sandbox, service),
-    subject(sandbox, service),
-    preconditionOf(ctx),
-  );
-  ctx.stats.resolvedByReceipt ||= res.resolvedByReceipt;
-  return res.object;
+  const key = keys.service(sandbox, service);
+  const subj = subject(sandbox, service);
+  const expected = ctx.expectedResourceVersion ?? 0;
+  for (let attempt = 1; ; attempt++) {
+    const current = await ctx.store.get<ServiceData>(key);
+    if (!current) throw new NotFound(subj.kind, subj.name);
+    if (
+      (expected > 0 && current.resourceVersion !== expected) ||
+      (ctx.expectedId && ctx.expectedId !== current.id)
+    ) {
+      throw new Aborted(subj.kind, subj.name, current.resourceVersion, current);
+    }
+    try {
+      const res = await ctx.store.transact(
+        [{ type: 'delete', subject: subj, base: current }, sandboxAcceptsChildren(sandbox)],
+        { requestId: ctx.requestId },
+      );
+      ctx.stats.attempts += res.attempts;
+      return current;
+    } catch (err) {
+      if (!(err instanceof Aborted) || expected > 0 || attempt >= MAX_ATTEMPTS) throw err;
+      await backoff(attempt);
+    }
+  }
 }
 
 export function listServices(

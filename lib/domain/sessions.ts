@@ -5,7 +5,7 @@ import { FailedPrecondition, NotFound } from '#lib/errors.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
 import { childPrefix, index, Kind, keys } from './keys.ts';
-import { sandboxSubject } from './sandboxes.ts';
+import { sandboxAcceptsChildren, sandboxSubject } from './sandboxes.ts';
 import type { SandboxData, SSHSessionData } from './types.ts';
 
 export interface CreatedSession {
@@ -100,19 +100,14 @@ export async function revokeSession(
   const pointer = await ctx.store.records.get(keys.sshSessionPointer(id));
   if (!pointer) throw new NotFound(Kind.SSHSession, id);
   const sandbox = String(pointer.sandbox);
-  const res = await ctx.store.update<SSHSessionData>(
+  // One transaction with the check that the sandbox is not being deleted: its delete removes
+  // the session, and a revoke it would discard is refused instead of acknowledged.
+  const res = await ctx.store.updateInTransaction<SSHSessionData>(
     keys.sshSession(sandbox, id),
     { kind: Kind.SSHSession, name: id },
-    {
-      apply: (cur) => (cur.data.revoked ? undefined : { ...cur.data, revoked: true }),
-      expression: {
-        set: ['#data.#revoked = :true'],
-        condition: '#data.#revoked = :false',
-        names: { '#revoked': 'revoked' },
-        values: { ':true': true, ':false': false },
-      },
-    },
+    { apply: (cur) => (cur.data.revoked ? undefined : { ...cur.data, revoked: true }) },
     preconditionOf(ctx),
+    () => [sandboxAcceptsChildren(sandbox)],
   );
   return observe(ctx, res).object;
 }

@@ -1,5 +1,6 @@
-import { AlreadyExists, NotFound } from '#lib/errors.ts';
-import type { ItemKey, StoredObject } from '#lib/store/types.ts';
+import { LIMITS } from '#lib/api/limits.ts';
+import { AlreadyExists, InvalidArgument, NotFound } from '#lib/errors.ts';
+import type { ItemKey, Mutation, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
 import { Kind, keys } from './keys.ts';
 import { sandboxAcceptsChildren } from './sandboxes.ts';
@@ -55,39 +56,56 @@ export async function writeSetting(
   value: SettingValue | undefined,
 ): Promise<StoredObject<SettingsData>> {
   const t = target(scope);
-  const write = () =>
-    ctx.store.update<SettingsData>(
-      t.key,
-      { kind: t.kind, name: t.name },
-      {
-        apply: (cur) => {
-          const settings = { ...(cur.data.settings ?? {}) };
-          if (value === undefined) {
-            if (!(key in settings)) return undefined;
-            delete settings[key];
-          } else {
-            if (settings[key] === value) return undefined;
-            settings[key] = value;
+  const mutation: Mutation<SettingsData> = {
+    apply: (cur) => {
+      const settings = { ...(cur.data.settings ?? {}) };
+      if (value === undefined) {
+        if (!(key in settings)) return undefined;
+        delete settings[key];
+      } else {
+        if (settings[key] === value) return undefined;
+        if (!(key in settings) && Object.keys(settings).length >= LIMITS.settingsKeys) {
+          throw new InvalidArgument([
+            {
+              field: 'path.key',
+              message: `a settings map holds at most ${LIMITS.settingsKeys} keys`,
+            },
+          ]);
+        }
+        settings[key] = value;
+      }
+      return { settings };
+    },
+    expression:
+      value === undefined
+        ? {
+            remove: ['#data.#settings.#key'],
+            condition: 'attribute_exists(#data.#settings.#key)',
+            names: { '#settings': 'settings', '#key': key },
           }
-          return { settings };
-        },
-        expression:
-          value === undefined
-            ? {
-                remove: ['#data.#settings.#key'],
-                condition: 'attribute_exists(#data.#settings.#key)',
-                names: { '#settings': 'settings', '#key': key },
-              }
-            : {
-                set: ['#data.#settings.#key = :value'],
-                condition:
-                  'attribute_not_exists(#data.#settings.#key) OR #data.#settings.#key <> :value',
-                names: { '#settings': 'settings', '#key': key },
-                values: { ':value': value },
-              },
-      },
-      preconditionOf(ctx),
-    );
+        : {
+            set: ['#data.#settings.#key = :value'],
+            // A new key only while the map has room; otherwise `apply` explains.
+            condition:
+              '(attribute_exists(#data.#settings.#key) AND #data.#settings.#key <> :value) OR ' +
+              '(attribute_not_exists(#data.#settings.#key) AND size(#data.#settings) < :maxKeys)',
+            names: { '#settings': 'settings', '#key': key },
+            values: { ':value': value, ':maxKeys': LIMITS.settingsKeys },
+          },
+  };
+  const subject = { kind: t.kind, name: t.name };
+  // A sandbox's settings change only while the sandbox is not being deleted: the write is one
+  // transaction with that check, so a delete never discards an acknowledged setting.
+  const write = () =>
+    scope === 'global'
+      ? ctx.store.update<SettingsData>(t.key, subject, mutation, preconditionOf(ctx))
+      : ctx.store.updateInTransaction<SettingsData>(
+          t.key,
+          subject,
+          mutation,
+          preconditionOf(ctx),
+          () => [sandboxAcceptsChildren(scope.sandbox)],
+        );
   try {
     return observe(ctx, await write()).object;
   } catch (err) {

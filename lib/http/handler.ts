@@ -202,6 +202,9 @@ async function serve(
   }
 }
 
+/** Failures after which the request's own write may have landed. */
+const SERVER_FAILURES = new Set(['UNAVAILABLE', 'RESOURCE_EXHAUSTED', 'INTERNAL']);
+
 /** Runs the use-case; with an idempotency claim, keeps its success or gives the key back. */
 async function runRoute(
   route: Route,
@@ -213,7 +216,10 @@ async function runRoute(
   try {
     reply = await route.run(ctx, input);
   } catch (err) {
-    if (scope) await release(ctx.store, scope).catch(() => {});
+    if (scope) {
+      const refused = err instanceof ShellgateError && !SERVER_FAILURES.has(err.code);
+      await release(ctx.store, scope, { refused }).catch(() => {});
+    }
     throw err;
   }
   const status = reply.status ?? route.status;

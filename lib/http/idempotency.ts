@@ -208,13 +208,17 @@ export async function complete(
 }
 
 /**
- * Gives the key back after a failure, so that a retry runs the request again. The record stays
- * (state `released`) with its receipt: a retry of the same request may find its own write.
+ * Gives the key back after a failure, so that a retry runs the request again. A request the
+ * service refused (a 4xx: it wrote nothing of its own) leaves nothing behind. After any other
+ * failure its write may have landed, so the record stays (state `released`) with its receipt:
+ * a retry of the same request finds its own write instead of applying it twice.
  */
-export async function release(store: Store, scope: IdempotencyScope): Promise<void> {
-  await store.records.updateIf(
-    scope.recordKey,
-    { state: 'released' },
-    { attribute: 'owner', expected: scope.owner },
-  );
+export async function release(
+  store: Store,
+  scope: IdempotencyScope,
+  opts: { refused: boolean },
+): Promise<void> {
+  const guard = { attribute: 'owner', expected: scope.owner };
+  if (opts.refused) await store.records.deleteIf(scope.recordKey, guard);
+  else await store.records.updateIf(scope.recordKey, { state: 'released' }, guard);
 }

@@ -8,6 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { Aborted, AlreadyExists, NotFound } from '#lib/errors.ts';
+import { RESPONSE_BUDGET } from '#lib/platform-limits.ts';
 import {
   A,
   type Item,
@@ -81,10 +82,21 @@ export class Store {
   /** Bookkeeping records beside the objects. */
   readonly records: Records;
 
-  constructor(client: DynamoDBDocumentClient, tableName: string) {
+  /**
+   * Bytes of stored objects one page of a list carries at most.
+   * @default RESPONSE_BUDGET.pageBytes
+   */
+  readonly pageBytes: number;
+
+  constructor(
+    client: DynamoDBDocumentClient,
+    tableName: string,
+    options: { pageBytes?: number } = {},
+  ) {
     this.client = client;
     this.tableName = tableName;
     this.records = new Records(this);
+    this.pageBytes = options.pageBytes ?? RESPONSE_BUDGET.pageBytes;
   }
 
   /** Creates an object at version 1; a taken key → ALREADY_EXISTS. */
@@ -419,11 +431,14 @@ export class Store {
     key: ItemKey,
     subject: Subject,
     mutation: Pick<Mutation<D>, 'apply'>,
-    opts: WriteOptions,
+    opts: WriteOptions & {
+      /** The object as this request just read it: the first attempt starts from it, unread. */
+      current?: StoredObject<D>;
+    },
     extras: (before: StoredObject<D>, next: D) => TransactOp[],
   ): Promise<WriteResult<D> & { related: Array<StoredObject<unknown> | undefined> }> {
     const expected = opts.expectedResourceVersion ?? 0;
-    let current = await this.mustGet<D>(key, subject);
+    let current = opts.current ?? (await this.mustGet<D>(key, subject));
     for (let attempts = 1; ; attempts++) {
       if (opts.expectedId && current.id !== opts.expectedId) {
         throw new Aborted(subject.kind, subject.name, current.resourceVersion, current);
@@ -560,6 +575,10 @@ export class Store {
       ? decodePageToken(pageToken, scope, expect)
       : undefined;
     const items: Item[] = [];
+    // A page also ends before its objects pass the byte budget (it always holds one), so no
+    // list response can reach Lambda's 6 MB payload limit, however large its objects are.
+    let bytes = 0;
+    let full = false;
     try {
       for (;;) {
         const res = await this.client.send(
@@ -571,15 +590,21 @@ export class Store {
         );
         for (const item of res.Items ?? []) {
           if (!isLive(item)) continue;
+          const size = Buffer.byteLength(JSON.stringify(item));
+          if (items.length > 0 && items.length < pageSize && bytes + size > this.pageBytes) {
+            full = true;
+            break;
+          }
+          bytes += size;
           items.push(item);
         }
         start = res.LastEvaluatedKey;
-        if (items.length > pageSize || !start) break;
+        if (full || items.length > pageSize || !start) break;
       }
     } catch (err) {
       translateSdkError(err);
     }
-    const more = items.length > pageSize;
+    const more = full || items.length > pageSize;
     const page = items.slice(0, pageSize);
     const last = page[page.length - 1];
     return {

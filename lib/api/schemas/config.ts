@@ -18,8 +18,8 @@ export const settingValue = z.union(
       .string()
       .check(
         z.refine(
-          (v) => bytes(v) <= LIMITS.mapValueBytes,
-          `strings are at most ${LIMITS.mapValueBytes} bytes`,
+          (v) => bytes(v) <= LIMITS.settingValueBytes,
+          `strings are at most ${LIMITS.settingValueBytes} bytes`,
         ),
       ),
     z.boolean(),
@@ -28,7 +28,7 @@ export const settingValue = z.union(
       .check(z.int(), z.minimum(Number.MIN_SAFE_INTEGER), z.maximum(Number.MAX_SAFE_INTEGER)),
   ],
   {
-    error: `must be a string of at most ${LIMITS.mapValueBytes} bytes, a boolean or an integer within ±(2^53-1)`,
+    error: `must be a string of at most ${LIMITS.settingValueBytes} bytes, a boolean or an integer within ±(2^53-1)`,
   },
 );
 export const SettingBody = z.strictObject({ value: settingValue, ...preconditions });

@@ -83,9 +83,23 @@ export type SandboxStatusBody = z.infer<typeof SandboxStatusBody>;
 
 export const ProviderAttachmentParams = z.strictObject({ name, provider: name });
 
-/** `k=v,k2=v2` → a map; each key and value checked with the label syntax. */
+/**
+ * `k=v,k2=v2` → a map; each key and value checked with the label syntax. Bounded in length and
+ * in requirements, so the filter it becomes stays far inside DynamoDB's expression limits.
+ */
 export const labelSelector = z.pipe(
-  z.string(),
+  z
+    .string()
+    .check(
+      z.refine(
+        (raw) => bytes(raw) <= LIMITS.labelSelectorBytes,
+        `must be at most ${LIMITS.labelSelectorBytes} bytes`,
+      ),
+      z.refine(
+        (raw) => raw.split(',').length <= LIMITS.labelSelectorRequirements,
+        `takes at most ${LIMITS.labelSelectorRequirements} requirements`,
+      ),
+    ),
   z.transform((raw: string, ctx) => {
     const out: Record<string, string> = {};
     for (const part of raw.split(',')) {
