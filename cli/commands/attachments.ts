@@ -4,7 +4,7 @@ import type { OperationResult } from '#lib/client/types.ts';
 import { integer } from '../args.ts';
 import { CliContext, type CliIO } from '../context.ts';
 import { CommandFailed, ExitCode, exitCodeOf } from '../exit-codes.ts';
-import { printList } from '../lists.ts';
+import { addListOptions, fetchList, type ListOptions, printList } from '../lists.ts';
 import { providerHeader, providerRow, type Sandbox } from '../views.ts';
 
 type Action = 'attach' | 'detach';
@@ -99,15 +99,29 @@ async function runAttachment(
 export function attachmentCommands(sandbox: Command, io: CliIO): void {
   const provider = sandbox.command('provider').description('providers attached to a sandbox');
 
-  provider
-    .command('list')
-    .description("a sandbox's providers, in order (credentials redacted)")
-    .argument('<sandbox>')
-    .action(async (name: string, _opts: unknown, cmd: Command) => {
-      const ctx = CliContext.of(cmd, io);
-      const page = await ctx.client.listAttachedProviders({ params: { name } });
-      printList(ctx, page, providerHeader, providerRow, 'attached providers');
+  addListOptions(
+    provider
+      .command('list')
+      .description(
+        "a sandbox's providers, in order (credentials redacted), and those it lists that are gone",
+      )
+      .argument('<sandbox>'),
+  ).action(async (name: string, opts: ListOptions, cmd: Command) => {
+    const ctx = CliContext.of(cmd, io);
+    const missing: string[] = [];
+    const page = await fetchList(opts, async (query) => {
+      const res = await ctx.client.listAttachedProviders({ params: { name }, query });
+      missing.push(...res.missing);
+      return res;
     });
+    const listing = { ...page, missing };
+    printList(ctx, listing, providerHeader, providerRow, 'attached providers');
+    if (missing.length && !ctx.json) {
+      ctx.note(
+        `Sandbox ${name} lists providers that do not exist: ${missing.join(', ')}. Detach them with: shellgate sandbox provider detach ${name} <provider>`,
+      );
+    }
+  });
 
   for (const action of ['attach', 'detach'] as const) {
     provider

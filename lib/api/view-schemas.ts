@@ -100,6 +100,17 @@ export const OpenApiView = z.record(z.string(), z.unknown());
 export const listOf = <T extends z.ZodMiniType>(item: T) =>
   z.object({ items: z.array(item), nextPageToken: z.optional(z.string()) });
 
+/**
+ * A page of a sandbox's attached providers, in the sandbox's order. `missing` names the
+ * entries of this page's part of the list that no provider has (deleted while listed, which
+ * only sandboxes written before provider refs existed allow); detach removes them.
+ */
+export const AttachedProvidersView = z.object({
+  items: z.array(ProviderView),
+  missing: z.array(z.string()),
+  nextPageToken: z.optional(z.string()),
+});
+
 export const Problem = z.object({
   type: z.string(),
   title: z.string(),

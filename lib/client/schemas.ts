@@ -30,7 +30,11 @@ export const operationSchemas = {
     body: S.SandboxStatusBody,
     response: V.SandboxView,
   },
-  listAttachedProviders: { params: S.NameParams, response: V.listOf(V.ProviderView) },
+  listAttachedProviders: {
+    params: S.NameParams,
+    query: S.AttachedProvidersQuery,
+    response: V.AttachedProvidersView,
+  },
   attachProvider: {
     params: S.ProviderAttachmentParams,
     query: S.PreconditionQuery,

@@ -1,9 +1,10 @@
 import { LIMITS } from '#lib/api/limits.ts';
 import { InvalidArgument } from '#lib/errors.ts';
 import { MAX_ATTEMPTS } from '#lib/store/backoff.ts';
+import { decodePageToken, encodePageToken } from '#lib/store/page-token.ts';
 import type { StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
-import { keys } from './keys.ts';
+import { ATTACHED_CURSOR_PREFIX, keys } from './keys.ts';
 import { RefAppeared, unrecordedListingCheck } from './provider-refs.ts';
 import {
   assertNotDeleting,
@@ -104,14 +105,85 @@ export async function detachProvider(
   }
 }
 
-/** The sandbox's providers in its order; a listed provider that is gone is skipped. */
+export interface AttachedProvidersPage {
+  /** The sandbox's providers that exist, in its order. */
+  items: StoredObject<ProviderData>[];
+  /**
+   * Names this page's part of the sandbox's list holds that no provider has: deleted while
+   * listed, which only a sandbox written before provider refs existed allows.
+   */
+  missing: string[];
+  nextPageToken?: string;
+}
+
+/** Providers read at once while a page fills: a page stops early on its byte budget. */
+const READ_BATCH = 8;
+const CURSOR = new RegExp(`^${ATTACHED_CURSOR_PREFIX}(\\d{1,6})#([a-z0-9-]{1,63})$`);
+
+/**
+ * One page of the sandbox's providers, in its order. `pageSize` counts the list's entries a
+ * page covers, found or missing; a page also stops before its providers' stored objects exceed
+ * the store's `pageBytes` (`RESPONSE_BUDGET.pageBytes`), though never before its first one. Tokens carry the position
+ * and name of the page's last entry, bound to the sandbox: the next page continues after that
+ * name wherever it now is, or at its old position if it was detached meanwhile.
+ */
 export async function listAttachedProviders(
   ctx: OperationContext,
   name: string,
-): Promise<StoredObject<ProviderData>[]> {
+  opts: { pageSize?: number; pageToken?: string } = {},
+): Promise<AttachedProvidersPage> {
   const sandbox = await ctx.store.mustGet<SandboxData>(keys.sandbox(name), sandboxSubject(name));
-  const found = await Promise.all(
-    (sandbox.data.spec?.providers ?? []).map((p) => ctx.store.get<ProviderData>(keys.provider(p))),
-  );
-  return found.filter((p): p is StoredObject<ProviderData> => p !== undefined);
+  const listed = sandbox.data.spec?.providers ?? [];
+  const scope = keys.sandboxPartition(name);
+  const start = opts.pageToken ? resumePosition(listed, opts.pageToken, scope) : 0;
+  const span = listed.slice(start, start + (opts.pageSize ?? LIMITS.pageSizeDefault));
+
+  const items: StoredObject<ProviderData>[] = [];
+  const missing: string[] = [];
+  let bytes = 0;
+  let covered = 0;
+  fill: for (let i = 0; i < span.length; i += READ_BATCH) {
+    const batch = span.slice(i, i + READ_BATCH);
+    const found = await Promise.all(
+      batch.map((p) => ctx.store.get<ProviderData>(keys.provider(p))),
+    );
+    for (const [j, provider] of found.entries()) {
+      if (provider) {
+        const size = Buffer.byteLength(JSON.stringify(provider));
+        if (items.length > 0 && bytes + size > ctx.store.pageBytes) break fill;
+        bytes += size;
+        items.push(provider);
+      } else {
+        missing.push(batch[j] as string);
+      }
+      covered++;
+    }
+  }
+
+  const end = start + covered;
+  const last = listed[end - 1];
+  return {
+    items,
+    missing,
+    ...(end < listed.length && last !== undefined
+      ? { nextPageToken: encodePageToken(scope, cursorOf(end - 1, last, scope)) }
+      : {}),
+  };
+}
+
+function cursorOf(position: number, provider: string, scope: string) {
+  return { pk: scope, sk: `${ATTACHED_CURSOR_PREFIX}${position}#${provider}` };
+}
+
+/** Where the page after a token's cursor starts in the sandbox's current list. */
+function resumePosition(listed: readonly string[], token: string, scope: string): number {
+  const cursor = decodePageToken(token, scope, {
+    attributes: ['pk', 'sk'],
+    within: (c) => c.pk === scope && CURSOR.test(c.sk ?? ''),
+  });
+  const [, position = '0', provider = ''] = CURSOR.exec(cursor.sk ?? '') ?? [];
+  const at = Number(position);
+  if (listed[at] === provider) return at + 1;
+  const moved = listed.indexOf(provider);
+  return moved >= 0 ? moved + 1 : Math.min(at, listed.length);
 }

@@ -70,6 +70,13 @@ export const childPrefix = {
   service: 'svc#',
 } as const;
 
+/**
+ * Not an item: the sort-key prefix of the cursor in page tokens of a sandbox's attached
+ * providers (`providers#<position>#<provider>`), a position in the sandbox's list. Tokens have
+ * the `{pk, sk}` shape of the sandbox's child queries, and this prefix is no child's.
+ */
+export const ATTACHED_CURSOR_PREFIX = 'providers#';
+
 export const index = {
   provider: (name: string): IndexEntry => ({ gsi1pk: Kind.Provider, gsi1sk: name }),
   sandbox: (name: string): IndexEntry => ({ gsi1pk: Kind.Sandbox, gsi1sk: name }),

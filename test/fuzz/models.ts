@@ -566,6 +566,7 @@ export function routeModels(world: World): RouteModel[] {
     {
       operationId: 'listAttachedProviders',
       base: fc.constantFrom('fz-box', 'fz-full').map((name) => request({ name })),
+      query: pagination('sandbox#fz-box', 'providers#'),
       state: [missingName('name')],
     },
     {

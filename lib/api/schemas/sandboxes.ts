@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { LIMITS } from '#lib/api/limits.ts';
+import { ATTACHED_CURSOR_PREFIX } from '#lib/domain/keys.ts';
 import { PHASES } from '#lib/domain/types.ts';
 import {
   bytes,
@@ -88,18 +89,16 @@ export const ProviderAttachmentParams = z.strictObject({ name, provider: name })
  * in requirements, so the filter it becomes stays far inside DynamoDB's expression limits.
  */
 export const labelSelector = z.pipe(
-  z
-    .string()
-    .check(
-      z.refine(
-        (raw) => bytes(raw) <= LIMITS.labelSelectorBytes,
-        `must be at most ${LIMITS.labelSelectorBytes} bytes`,
-      ),
-      z.refine(
-        (raw) => raw.split(',').length <= LIMITS.labelSelectorRequirements,
-        `takes at most ${LIMITS.labelSelectorRequirements} requirements`,
-      ),
+  z.string().check(
+    z.refine(
+      (raw) => bytes(raw) <= LIMITS.labelSelectorBytes,
+      `must be at most ${LIMITS.labelSelectorBytes} bytes`,
     ),
+    z.refine(
+      (raw) => raw.split(',').length <= LIMITS.labelSelectorRequirements,
+      `takes at most ${LIMITS.labelSelectorRequirements} requirements`,
+    ),
+  ),
   z.transform((raw: string, ctx) => {
     const out: Record<string, string> = {};
     for (const part of raw.split(',')) {
@@ -123,4 +122,9 @@ export const labelSelector = z.pipe(
 export const SandboxListQuery = z.strictObject({
   ...pagination({ byKind: true, children: [] }),
   labelSelector: z.optional(labelSelector),
+});
+
+/** Pages of a sandbox's attached providers: tokens hold a position in the sandbox's list. */
+export const AttachedProvidersQuery = z.strictObject({
+  ...pagination({ byKind: false, children: [ATTACHED_CURSOR_PREFIX] }),
 });

@@ -1,5 +1,6 @@
 import { NameParams, PreconditionQuery } from '#lib/api/schemas/common.ts';
 import {
+  AttachedProvidersQuery,
   CreateSandboxBody,
   ProviderAttachmentParams,
   SandboxListQuery,
@@ -85,15 +86,18 @@ export const sandboxes = routeGroup('sandboxes', [
     method: 'GET',
     path: '/v1/sandboxes/{name}/providers',
     operationId: 'listAttachedProviders',
-    summary: 'Providers attached to a sandbox, redacted',
+    summary:
+      'Providers attached to a sandbox, redacted, in its order; names listed ones that are gone',
     scope: 'sandbox:read',
     params: NameParams,
-    response: (v) => v.listOf(v.ProviderView),
+    query: AttachedProvidersQuery,
+    response: (v) => v.AttachedProvidersView,
     status: 200,
     dynamo: READ,
-    run: async (ctx, { params }) => ({
-      body: { items: (await listAttachedProviders(ctx, params.name)).map(providerView) },
-    }),
+    run: async (ctx, { params, query }) => {
+      const res = await listAttachedProviders(ctx, params.name, query);
+      return { body: { ...page(res, providerView), missing: res.missing } };
+    },
   },
   {
     method: 'PUT',
