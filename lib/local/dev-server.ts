@@ -12,6 +12,7 @@ import {
   answerClientError,
   bodyTooLarge,
   headerLimitViolation,
+  missingHost,
   NODE_MAX_HEADER_BYTES,
   RequestAborted,
   readBody,
@@ -71,7 +72,9 @@ function tokenRequest(bytes: Buffer): { scopes?: string[]; ttlSeconds?: number }
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const authorizer = createGatewayAuthorizer(opts.authority);
 
-  const server = createServer({ maxHeaderSize: NODE_MAX_HEADER_BYTES }, async (req, res) => {
+  // Node answers a missing Host with an empty 400 of its own; the handler answers it instead.
+  const nodeOptions = { maxHeaderSize: NODE_MAX_HEADER_BYTES, requireHostHeader: false };
+  const server = createServer(nodeOptions, async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     const problem = (err: unknown) =>
@@ -82,8 +85,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
         res.setHeader('connection', 'close');
         return problem(bodyTooLarge());
       }
-      const tooLongHeaders = headerLimitViolation(req);
-      if (tooLongHeaders) return problem(tooLongHeaders);
+      const headerViolation = missingHost(req) ?? headerLimitViolation(req);
+      if (headerViolation) return problem(headerViolation);
       if (read.kind === 'too-large') return problem(bodyTooLarge());
       if (method === 'POST' && url.pathname === '/dev/token') {
         const token = await opts.authority.mint(tokenRequest(read.bytes));

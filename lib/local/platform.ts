@@ -109,6 +109,12 @@ export function headerLimitViolation(req: IncomingMessage): HttpRejection | unde
   );
 }
 
+/** HTTP/1.1 requires a Host header (RFC 9112 §3.2); Node would answer its absence with no body. */
+export function missingHost(req: IncomingMessage): HttpRejection | undefined {
+  if (req.httpVersion !== '1.1' || req.headers.host !== undefined) return undefined;
+  return new HttpRejection(400, 'header.host', 'is required in HTTP/1.1');
+}
+
 /** What API Gateway answers when the function fails, e.g. with a response too large. */
 const GATEWAY_INTERNAL_ERROR: HttpResponse = {
   statusCode: 500,

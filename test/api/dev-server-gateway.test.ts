@@ -293,6 +293,18 @@ describe('requests Node cannot parse', () => {
   });
 });
 
+describe('a request without Host', () => {
+  it('is a problem+json 400 naming header.host, not an empty one', async () => {
+    const res = await exchange(rawRequest('GET', '/healthz', {}));
+    expect(res.status).toBe(400);
+    expect(problemShapeErrors(asProblem(res))).toEqual([]);
+    expect(json(res).errors).toEqual([
+      { field: 'header.host', message: 'is required in HTTP/1.1' },
+    ]);
+    expect(invoked).toEqual([]);
+  });
+});
+
 describe('a body that is not UTF-8', () => {
   it('reaches the function base64-encoded with isBase64Encoded, as API Gateway passes it', async () => {
     // arrange: `{"config":{"k":"a\xff\xfe"}}`
