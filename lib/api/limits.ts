@@ -26,6 +26,8 @@ export const LIMITS = {
   /** A label selector's requirements and length: its filter stays far inside DynamoDB's. */
   labelSelectorRequirements: 20,
   labelSelectorBytes: 4096,
+  /** Sandboxes a refused provider delete names, however many list the provider. */
+  sandboxesNamed: 100,
   pageSizeMax: 1000,
   pageSizeDefault: 100,
   ttlSecondsMax: 30 * 24 * 3600,

@@ -181,10 +181,14 @@ async function providerInUse(
   name: string,
   listing: readonly string[] = [],
 ): Promise<FailedPrecondition> {
-  const refs = await ctx.store.records.query(keys.providerRefs(name).pk, 'ref#');
-  const sandboxes = [...new Set([...refs.map((r) => String(r.sandbox)), ...listing])].sort();
+  // However many sandboxes list it, the refusal names a bounded number: the answer stays small.
+  const most = LIMITS.sandboxesNamed;
+  const refs = await ctx.store.records.query(keys.providerRefs(name).pk, 'ref#', most + 1);
+  const all = [...new Set([...refs.map((r) => String(r.sandbox)), ...listing])].sort();
+  const sandboxes = all.slice(0, most);
+  const more = all.length > most ? ` and more (the first ${most} are named)` : '';
   return new FailedPrecondition(
-    `provider ${name} is attached to sandboxes: ${sandboxes.join(', ')}`,
+    `provider ${name} is attached to sandboxes: ${sandboxes.join(', ')}${more}`,
     { sandboxes },
   );
 }

@@ -34,8 +34,11 @@ export class Records {
     }
   }
 
-  /** Every bookkeeping record of one partition under a sort-key prefix, strongly consistent. */
-  async query(pk: string, prefix: string): Promise<Item[]> {
+  /**
+   * The bookkeeping records of one partition under a sort-key prefix, strongly consistent, in
+   * sort-key order: all of them, or the first `limit`.
+   */
+  async query(pk: string, prefix: string, limit = Number.POSITIVE_INFINITY): Promise<Item[]> {
     const out: Item[] = [];
     let start: Record<string, unknown> | undefined;
     try {
@@ -48,11 +51,12 @@ export class Records {
             ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
             ConsistentRead: true,
             ExclusiveStartKey: start,
+            ...(Number.isFinite(limit) ? { Limit: limit - out.length } : {}),
           }),
         );
         out.push(...(res.Items ?? []));
         start = res.LastEvaluatedKey;
-      } while (start);
+      } while (start && out.length < limit);
     } catch (err) {
       translateSdkError(err);
     }

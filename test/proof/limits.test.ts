@@ -512,6 +512,25 @@ describe('deletes of the largest objects', () => {
   });
 });
 
+describe('a provider listed by more sandboxes than a refusal names', () => {
+  it('its delete is 409 naming a bounded number of them', async () => {
+    await atLimit('POST', '/v1/providers', { name: 'shared', type: 't', credentials: { K: 'x' } });
+    for (let i = 0; i <= LIMITS.sandboxesNamed; i++) {
+      await atLimit('POST', '/v1/sandboxes', {
+        name: `user-${String(i).padStart(3, '0')}`,
+        spec: { providers: ['shared'] },
+      });
+    }
+    written.length = 0;
+    const res = await call('DELETE', '/v1/providers/shared');
+    expectWithinPlatform(res, 'DELETE /v1/providers/shared');
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('FAILED_PRECONDITION');
+    expect(res.body.details.sandboxes).toHaveLength(LIMITS.sandboxesNamed);
+    expect(written.filter((w) => !w.includes(' idem#'))).toEqual([]);
+  });
+});
+
 describe('the meta routes', () => {
   it('health and the OpenAPI document fit a response', async () => {
     await atLimit('GET', '/healthz');
