@@ -6,7 +6,13 @@
  */
 export const PLATFORM = {
   dynamodb: {
-    /** Item size, attribute names and values together ("Item size", DynamoDB quotas). */
+    /**
+     * Item size, attribute names and values together ("Item size", DynamoDB quotas). Objects are
+     * bounded as JSON (LIMITS.objectBytes, 300 KiB): JSON is never smaller than DynamoDB's
+     * encoding of strings, maps, lists and booleans, and exceeds it only for small numbers
+     * (at most 1.5 ×), which only a policy (≤ 64 KiB) can hold in bulk — so an item stays
+     * under 300 + 32 KiB.
+     */
     itemBytes: 400 * 1024,
     /** TransactWriteItems: items per transaction ("Transactions", DynamoDB quotas). */
     transactionItems: 100,
