@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import type { z } from 'zod/mini';
@@ -16,7 +15,7 @@ import {
   release,
   type StoredResponse,
 } from './idempotency.ts';
-import { logger, recordMetrics } from './observability.ts';
+import { logger, observeInvocation, recordMetrics } from './observability.ts';
 import { parsePreconditions } from './preconditions.ts';
 import { type HttpResponse, problemResponse } from './problem.ts';
 import { isMutating, type Reply, type Route, type RouteGroup, routeKey } from './route.ts';
@@ -248,6 +247,6 @@ async function runRoute(
 export function createHttpHandler(group: RouteGroup, deps: HandlerDeps = {}) {
   const byKey = new Map(group.routes.map((route) => [routeKey(route), route]));
   return middy<HttpEvent, HttpResponse, Error, Context>()
-    .use(injectLambdaContext(logger))
+    .use(observeInvocation())
     .handler((event) => handleHttp(byKey.get(event.routeKey), event, deps));
 }

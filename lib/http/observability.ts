@@ -1,9 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { correlationPaths, search } from '@aws-lambda-powertools/logger/correlationId';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { MiddlewareObj } from '@middy/core';
 
-/** Module scope: one logger and one metrics buffer per Lambda instance. */
+/**
+ * Module scope: one logger and one metrics buffer per Lambda instance. The search function
+ * lets the logger read the correlation id out of the event (`correlationIdPath`).
+ */
 export const logger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'shellgate',
+  correlationIdSearchFn: search,
 });
 export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'shellgate',
@@ -30,21 +38,35 @@ export interface RequestOutcome {
 }
 
 /**
- * Per request, the same counts twice: dimensioned by route (to find the hot route) and by
- * service only (what the alarms watch).
+ * Per request, the counts go into the instance's buffer under two dimension sets — by route
+ * (to find the hot route) and by service only (what the alarms watch) — so one EMF record
+ * carries each value once and CloudWatch files it under both. The buffer is flushed once, when
+ * the invocation ends (`observeInvocation`).
  */
 export function recordMetrics(o: RequestOutcome): void {
-  if (process.env.POWERTOOLS_METRICS_DISABLED === 'true') return;
-  for (const byRoute of [true, false]) {
-    const m = metrics.singleMetric();
-    if (byRoute) m.addDimension('route', o.route);
-    if (o.code === 'ABORTED') m.addMetric(Metric.Conflicts, MetricUnit.Count, 1);
-    if (o.attempts > 1) m.addMetric(Metric.ServerRetries, MetricUnit.Count, o.attempts - 1);
-    if (o.resolvedByReceipt) m.addMetric(Metric.ReceiptResolved, MetricUnit.Count, 1);
-    if (o.replayed) m.addMetric(Metric.IdempotentReplays, MetricUnit.Count, 1);
-    if (o.status >= 500) m.addMetric(Metric.ServerErrors, MetricUnit.Count, 1);
-    if (o.status === 429) m.addMetric(Metric.Throttled, MetricUnit.Count, 1);
-    m.addMetric(Metric.Requests, MetricUnit.Count, 1);
-    m.publishStoredMetrics();
-  }
+  metrics.addDimensions({ route: o.route });
+  metrics.addDimensions({});
+  if (o.code === 'ABORTED') metrics.addMetric(Metric.Conflicts, MetricUnit.Count, 1);
+  if (o.attempts > 1) metrics.addMetric(Metric.ServerRetries, MetricUnit.Count, o.attempts - 1);
+  if (o.resolvedByReceipt) metrics.addMetric(Metric.ReceiptResolved, MetricUnit.Count, 1);
+  if (o.replayed) metrics.addMetric(Metric.IdempotentReplays, MetricUnit.Count, 1);
+  if (o.status >= 500) metrics.addMetric(Metric.ServerErrors, MetricUnit.Count, 1);
+  if (o.status === 429) metrics.addMetric(Metric.Throttled, MetricUnit.Count, 1);
+  metrics.addMetric(Metric.Requests, MetricUnit.Count, 1);
+}
+
+/**
+ * The middy middlewares of an HTTP function, outermost first: every log line of an invocation
+ * carries the function's request id and, as `correlation_id`, API Gateway's request id (the
+ * one in `X-Request-Id` and the access log); the metrics buffer is flushed once at the end,
+ * with a `ColdStart` count on an instance's first invocation.
+ */
+export function observeInvocation(): MiddlewareObj[] {
+  return [
+    injectLambdaContext(logger, {
+      correlationIdPath: correlationPaths.API_GATEWAY_HTTP,
+      resetKeys: true,
+    }),
+    logMetrics(metrics, { captureColdStartMetric: true }),
+  ];
 }
