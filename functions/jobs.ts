@@ -1,8 +1,16 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { DEFAULT_SEGMENTS, DEFAULT_WRITE_RATE } from '#lib/jobs/backfill.ts';
 import { DEFAULT_PROVISION_TIMEOUT_MS, reconcile as reconcileOnce } from '#lib/jobs/reconciler.ts';
+import {
+  jobLogger as logger,
+  observeJob,
+  recordFailedRun,
+  recordMigrationRun,
+  recordReconcile,
+} from '#lib/jobs/telemetry.ts';
 import { createDocumentClient, Store } from '#lib/store/index.ts';
+import { migrations } from '#migrations/registry.ts';
 import { runPendingMigrations } from '#migrations/runner.ts';
 
 /**
@@ -10,7 +18,6 @@ import { runPendingMigrations } from '#migrations/runner.ts';
  * (local only), `SHELLGATE_MIGRATION_SEGMENTS`, `SHELLGATE_MIGRATION_RATE` (write units per
  * second, 0 = no limit), `SHELLGATE_PROVISION_TIMEOUT_SECONDS`.
  */
-const logger = new Logger({ serviceName: 'shellgate-jobs' });
 const client = createDocumentClient();
 const tableName = process.env.SHELLGATE_TABLE;
 const store = tableName ? new Store(client, tableName) : undefined;
@@ -19,7 +26,7 @@ const store = tableName ? new Store(client, tableName) : undefined;
 const MAX_SAFETY_MS = 10_000;
 
 /** The part of the invocation's remaining time a job may use. */
-function budgetMs(context: Invocation): number {
+function budgetMs(context: Context): number {
   const remaining = context.getRemainingTimeInMillis();
   // AbortSignal.timeout takes whole milliseconds only.
   return Math.max(0, Math.floor(remaining - Math.min(MAX_SAFETY_MS, remaining * 0.2)));
@@ -38,14 +45,31 @@ function numberFromEnv(name: string, fallback: number): number {
   return value;
 }
 
-type Invocation = Pick<Context, 'getRemainingTimeInMillis'>;
+/**
+ * A job as a Lambda handler: the context and correlation id on every log line, one metrics
+ * record per run, a failure logged and counted before it fails the invocation. Middy's early
+ * timeout is off: a job watches its own deadline and stops cleanly before it.
+ */
+function jobHandler<R>(job: 'migrate' | 'reconcile', run: (context: Context) => Promise<R>) {
+  return middy<unknown, R, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(observeJob())
+    .handler(async (_event, context) => {
+      try {
+        return await run(context);
+      } catch (err) {
+        recordFailedRun(job);
+        logger.error(`${job} failed`, { error: err as Error });
+        throw err;
+      }
+    });
+}
 
 /**
  * Runs pending data migrations until done or shortly before the deadline, checkpointing as it
  * goes; the next scheduled invocation resumes. A concurrent invocation finds the lease taken
- * and returns at once.
+ * and returns at once. A migration that fails fails the invocation (and a deploy's trigger).
  */
-export async function migrate(_event: unknown, context: Invocation) {
+export const migrate = jobHandler('migrate', async (context) => {
   const results = await runPendingMigrations(requireStore(), {
     signal: AbortSignal.timeout(budgetMs(context)),
     wait: false,
@@ -58,14 +82,15 @@ export async function migrate(_event: unknown, context: Invocation) {
     },
   });
   for (const result of results) logger.info('migration', { ...result });
+  recordMigrationRun(results, migrations.length);
   return { results };
-}
+});
 
 /**
  * Times out stuck sandboxes and removes expired or revoked SSH sessions; what is left when the
  * deadline nears waits for the next run.
  */
-export async function reconcile(_event: unknown, context: Invocation) {
+export const reconcile = jobHandler('reconcile', async (context) => {
   const result = await reconcileOnce(requireStore(), {
     signal: AbortSignal.timeout(budgetMs(context)),
     provisionTimeoutMs:
@@ -73,5 +98,6 @@ export async function reconcile(_event: unknown, context: Invocation) {
       1000,
   });
   logger.info('reconciled', { ...result });
+  recordReconcile(result);
   return result;
-}
+});

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { lambdaContext } from '#test/support/lambda-context.ts';
+import { captureOutput, isEmf } from '#test/support/output.ts';
 
 // The handlers' logger and metrics read these when they load: import them only afterwards.
 process.env.POWERTOOLS_METRICS_DISABLED = 'false';
@@ -8,60 +9,7 @@ process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
 // As Lambda sets it for an instance that was not pre-initialized: the cold start is counted.
 process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
 
-/** Everything the process writes, stdout and stderr apart. */
-const out: string[] = [];
-const err: string[] = [];
-const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
-function capture(stream: NodeJS.WriteStream, into: string[]) {
-  const original = stream.write.bind(stream);
-  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    into.push(String(chunk));
-    return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof stream.write;
-}
-beforeAll(() => {
-  capture(process.stdout, out);
-  capture(process.stderr, err);
-});
-afterAll(() => {
-  process.stdout.write = writes.stdout;
-  process.stderr.write = writes.stderr;
-});
-
-// biome-ignore lint/suspicious/noExplicitAny: log records are whatever JSON the libraries wrote.
-type LogRecord = Record<string, any>;
-
-const parse = (text: string): LogRecord[] =>
-  text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-
-/** The JSON records written since the last call (errors go to stderr), and stderr as is. */
-function drain(): { records: LogRecord[]; stderr: string } {
-  const stdout = out.splice(0).join('');
-  const stderr = err.splice(0).join('');
-  return { records: [...parse(stdout), ...parse(stderr)], stderr };
-}
-
-const isEmf = (r: LogRecord) => r._aws?.CloudWatchMetrics !== undefined;
-
-function lambdaContext(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => 10_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
+const { drain } = captureOutput();
 
 describe('a request that conflicts', () => {
   it('logs one summary line and one EMF record: Requests once by route and once in aggregate, and nothing else', async () => {

@@ -5,6 +5,7 @@ import type { SandboxData } from '#lib/domain/types.ts';
 import type { Store } from '#lib/store/store.ts';
 import type { MigrationRunResult } from '#migrations/runner.ts';
 import type { MigrationRecord } from '#migrations/state.ts';
+import { lambdaContext } from '#test/support/lambda-context.ts';
 import { seedLegacyItems } from '#test/support/legacy-items.ts';
 import { putSandbox } from '#test/support/sandboxes.ts';
 import { createTestStore, dynamoEndpoint } from '#test/support/store.ts';
@@ -22,7 +23,7 @@ beforeAll(async () => {
   handlers = await import('#functions/jobs.ts');
 });
 
-const context = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs });
+const context = (remainingMs: number) => lambdaContext('shellgate-job', remainingMs);
 
 describe('migrate handler', () => {
   it('stops cleanly when the deadline is already near, and the next invocation finishes', async () => {
