@@ -510,6 +510,7 @@ export const expectedCosts: readonly ExpectedCost[] = [
   // Meta
   { id: 'healthz', operationId: 'healthz', variant: '', cost: {}, source: 'no table access' },
   { id: 'openapi', operationId: 'openapi', variant: '', cost: {}, source: 'no table access' },
+  { id: 'docs', operationId: 'docs', variant: '', cost: {}, source: 'no table access' },
 ];
 
 export const totalOf = (cost: Cost): number =>

@@ -2,18 +2,20 @@
  * Typed errors with string codes. The HTTP layer maps them to problem+json in one place;
  * nothing else builds error responses.
  */
-export type ErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'UNAUTHENTICATED'
-  | 'PERMISSION_DENIED'
-  | 'NOT_FOUND'
-  | 'ALREADY_EXISTS'
-  | 'ABORTED'
-  | 'FAILED_PRECONDITION'
-  | 'IDEMPOTENCY_MISMATCH'
-  | 'RESOURCE_EXHAUSTED'
-  | 'UNAVAILABLE'
-  | 'INTERNAL';
+export const ERROR_CODES = [
+  'INVALID_ARGUMENT',
+  'UNAUTHENTICATED',
+  'PERMISSION_DENIED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'ABORTED',
+  'FAILED_PRECONDITION',
+  'IDEMPOTENCY_MISMATCH',
+  'RESOURCE_EXHAUSTED',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 const KIND_LABELS: Record<string, string> = {
   Provider: 'provider',

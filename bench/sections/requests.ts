@@ -484,6 +484,7 @@ const scenarios: Scenario[] = [
     id: 'openapi',
     prepare: async () => ({ method: 'GET', path: '/v1/openapi.json', status: 200 }),
   },
+  { id: 'docs', prepare: async () => ({ method: 'GET', path: '/docs', status: 200 }) },
 ];
 
 /**

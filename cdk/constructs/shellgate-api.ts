@@ -61,7 +61,7 @@ export class ShellgateApi extends Construct {
   readonly httpApi: HttpApi;
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
-  /** Route constructs by `operationId`. */
+  /** Route constructs by `operationId` (a GET route's HEAD twin: `<operationId>Head`). */
   readonly routes: Record<string, HttpRoute> = {};
   /** `$default`: every request no route matches. */
   readonly unmatchedRoute: HttpRoute;
@@ -101,10 +101,15 @@ export class ShellgateApi extends Construct {
       return integration;
     };
 
-    for (const r of props.routes) {
-      const route = new HttpRoute(this, r.operationId, {
+    // Every GET route has a HEAD twin on the same function, which answers it without the body.
+    const keys = props.routes.flatMap((r) => [
+      { r, method: HttpMethod[r.method], id: r.operationId },
+      ...(r.method === 'GET' ? [{ r, method: HttpMethod.HEAD, id: `${r.operationId}Head` }] : []),
+    ]);
+    for (const { r, method, id } of keys) {
+      const route = new HttpRoute(this, id, {
         httpApi: this.httpApi,
-        routeKey: HttpRouteKey.with(r.path, HttpMethod[r.method]),
+        routeKey: HttpRouteKey.with(r.path, method),
         integration: integrationOf(r.fn),
         ...(r.scope === null
           ? { authorizer: new HttpNoneAuthorizer() }
@@ -113,10 +118,10 @@ export class ShellgateApi extends Construct {
       if (r.scope === null) {
         Validations.of(route).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${r.method} ${r.path} is public by design (liveness and the API description); the route table gives it no scope.`,
+          reason: `${method} ${r.path} is public by design (liveness and the API description); the route table gives it no scope.`,
         });
       }
-      this.routes[r.operationId] = route;
+      this.routes[id] = route;
     }
 
     // Without the authorizer every unauthenticated request to a made-up path would be a Lambda

@@ -1,13 +1,21 @@
 import * as z from 'zod/mini';
 import { PHASES, REVISION_STATUSES } from '#lib/domain/types.ts';
+import { ERROR_CODES } from '#lib/errors.ts';
 
-/** Response shapes, for the OpenAPI document and the typed client. */
+/**
+ * Response shapes, for the OpenAPI document and the typed client. Each exported `<Name>View`
+ * is the document's component schema `<Name>`.
+ */
+
+/** RFC 3339 UTC, as the server's clock writes it (`2026-05-01T12:00:00.000Z`). */
+const timestamp = z.iso.datetime();
+
 export const MetadataView = z.object({
-  id: z.string(),
+  id: z.uuid(),
   name: z.string(),
   resourceVersion: z.number().check(z.int(), z.minimum(1)),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
   labels: z.record(z.string(), z.string()),
 });
 
@@ -23,19 +31,21 @@ export const ConditionView = z.object({
   status: z.enum(['True', 'False', 'Unknown']),
   reason: z.optional(z.string()),
   message: z.optional(z.string()),
-  lastTransitionTime: z.string(),
+  lastTransitionTime: timestamp,
+});
+
+export const SandboxSpecView = z.object({
+  image: z.optional(z.string()),
+  environment: z.record(z.string(), z.string()),
+  providers: z.array(z.string()),
+  policy: z.optional(z.record(z.string(), z.unknown())),
+  logLevel: z.optional(z.string()),
+  gpu: z.boolean(),
 });
 
 export const SandboxView = z.object({
   metadata: MetadataView,
-  spec: z.object({
-    image: z.optional(z.string()),
-    environment: z.record(z.string(), z.string()),
-    providers: z.array(z.string()),
-    policy: z.optional(z.record(z.string(), z.unknown())),
-    logLevel: z.optional(z.string()),
-    gpu: z.boolean(),
-  }),
+  spec: SandboxSpecView,
   phase: z.enum(PHASES),
   conditions: z.array(ConditionView),
   currentPolicyVersion: z.nullable(z.number().check(z.int())),
@@ -46,7 +56,7 @@ export const SettingsView = z.object({
   resourceVersion: z.number().check(z.int()),
 });
 
-export const RevisionView = z.object({
+export const PolicyRevisionView = z.object({
   metadata: MetadataView,
   version: z.number().check(z.int()),
   policy: z.record(z.string(), z.unknown()),
@@ -55,7 +65,7 @@ export const RevisionView = z.object({
   hash: z.string(),
 });
 
-export const ConfigView = z.object({
+export const SandboxConfigView = z.object({
   sandboxName: z.string(),
   policy: z.nullable(z.record(z.string(), z.unknown())),
   policyVersion: z.number().check(z.int()),
@@ -65,10 +75,10 @@ export const ConfigView = z.object({
   resourceVersion: z.number().check(z.int()),
 });
 
-export const SessionView = z.object({
+export const SSHSessionView = z.object({
   metadata: MetadataView,
   sandboxName: z.string(),
-  expiresAt: z.nullable(z.string()),
+  expiresAt: z.nullable(timestamp),
   revoked: z.boolean(),
 });
 
@@ -90,22 +100,35 @@ export const InferenceRouteView = z.object({
 
 export const AttachResultView = z.object({ sandbox: SandboxView, attached: z.boolean() });
 export const DetachResultView = z.object({ sandbox: SandboxView, detached: z.boolean() });
-export const PolicyResultView = z.object({ sandbox: SandboxView, revision: RevisionView });
+export const PolicyResultView = z.object({ sandbox: SandboxView, revision: PolicyRevisionView });
 /** The create response is the only one that carries the token. */
-export const CreatedSessionView = z.extend(SessionView, { token: z.string() });
-export const RevokeResultView = z.object({ session: SessionView, revoked: z.boolean() });
+export const CreatedSSHSessionView = z.extend(SSHSessionView, { token: z.string() });
+export const RevokeSSHSessionResultView = z.object({
+  session: SSHSessionView,
+  revoked: z.boolean(),
+});
 export const HealthView = z.object({ status: z.literal('ok') });
-export const OpenApiView = z.record(z.string(), z.unknown());
+export const OpenApiDocumentView = z.record(z.string(), z.unknown());
+/** `GET /docs`: an HTML page. */
+export const HtmlPageView = z.string();
 
+/** A page of a list: `nextPageToken` is present when there are more. */
 export const listOf = <T extends z.ZodMiniType>(item: T) =>
   z.object({ items: z.array(item), nextPageToken: z.optional(z.string()) });
+
+export const ProviderListView = listOf(ProviderView);
+export const SandboxListView = listOf(SandboxView);
+export const PolicyRevisionListView = listOf(PolicyRevisionView);
+export const SSHSessionListView = listOf(SSHSessionView);
+export const ServiceListView = listOf(ServiceView);
+export const InferenceRouteListView = listOf(InferenceRouteView);
 
 /**
  * A page of a sandbox's attached providers, in the sandbox's order. `missing` names the
  * entries of this page's part of the list that no provider has (deleted while listed, which
  * only sandboxes written before provider refs existed allow); detach removes them.
  */
-export const AttachedProvidersView = z.object({
+export const AttachedProviderListView = z.object({
   items: z.array(ProviderView),
   missing: z.array(z.string()),
   nextPageToken: z.optional(z.string()),
@@ -116,7 +139,7 @@ export const Problem = z.object({
   title: z.string(),
   status: z.number().check(z.int()),
   detail: z.string(),
-  code: z.string(),
+  code: z.enum(ERROR_CODES),
   instance: z.string(),
   requestId: z.string(),
   errors: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))),

@@ -176,7 +176,9 @@ class ClientCore {
       status: res.status,
       etag: res.headers.get('etag') ?? undefined,
       headers: res.headers,
-      body: (text ? JSON.parse(text) : undefined) as OperationResult<K>,
+      body: (text && /json/.test(res.headers.get('content-type') ?? 'json')
+        ? JSON.parse(text)
+        : text || undefined) as OperationResult<K>,
     };
   }
 }

@@ -43,6 +43,7 @@ export const operations = {
   upsertInferenceRoute: { method: 'PUT', path: '/v1/inference/routes/{name}' },
   healthz: { method: 'GET', path: '/healthz' },
   openapi: { method: 'GET', path: '/v1/openapi.json' },
+  docs: { method: 'GET', path: '/docs' },
 } as const satisfies Record<string, { method: OperationMethod; path: string }>;
 
 export type OperationMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

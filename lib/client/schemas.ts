@@ -17,12 +17,12 @@ export interface OperationSchemas {
  */
 export const operationSchemas = {
   createProvider: { body: S.CreateProviderBody, response: V.ProviderView },
-  listProviders: { query: S.ListQuery, response: V.listOf(V.ProviderView) },
+  listProviders: { query: S.ListQuery, response: V.ProviderListView },
   getProvider: { params: S.NameParams, response: V.ProviderView },
   updateProvider: { params: S.NameParams, body: S.UpdateProviderBody, response: V.ProviderView },
   deleteProvider: { params: S.NameParams, query: S.PreconditionQuery, response: V.ProviderView },
   createSandbox: { body: S.CreateSandboxBody, response: V.SandboxView },
-  listSandboxes: { query: S.SandboxListQuery, response: V.listOf(V.SandboxView) },
+  listSandboxes: { query: S.SandboxListQuery, response: V.SandboxListView },
   getSandbox: { params: S.NameParams, response: V.SandboxView },
   deleteSandbox: { params: S.NameParams, query: S.PreconditionQuery, response: V.SandboxView },
   reportSandboxStatus: {
@@ -33,7 +33,7 @@ export const operationSchemas = {
   listAttachedProviders: {
     params: S.NameParams,
     query: S.AttachedProvidersQuery,
-    response: V.AttachedProvidersView,
+    response: V.AttachedProviderListView,
   },
   attachProvider: {
     params: S.ProviderAttachmentParams,
@@ -45,17 +45,17 @@ export const operationSchemas = {
     query: S.PreconditionQuery,
     response: V.DetachResultView,
   },
-  getSandboxConfig: { params: S.NameParams, response: V.ConfigView },
+  getSandboxConfig: { params: S.NameParams, response: V.SandboxConfigView },
   putPolicy: { params: S.NameParams, body: S.PolicyBody, response: V.PolicyResultView },
   listPolicyRevisions: {
     params: S.NameParams,
     query: S.ListQuery,
-    response: V.listOf(V.RevisionView),
+    response: V.PolicyRevisionListView,
   },
   reportPolicyRevisionStatus: {
     params: S.RevisionParams,
     body: S.RevisionStatusBody,
-    response: V.RevisionView,
+    response: V.PolicyRevisionView,
   },
   setSandboxSetting: {
     params: S.SandboxSettingParams,
@@ -77,19 +77,19 @@ export const operationSchemas = {
   createSSHSession: {
     params: S.NameParams,
     body: S.SSHSessionBody,
-    response: V.CreatedSessionView,
+    response: V.CreatedSSHSessionView,
   },
-  listSSHSessions: { params: S.NameParams, query: S.ListQuery, response: V.listOf(V.SessionView) },
+  listSSHSessions: { params: S.NameParams, query: S.ListQuery, response: V.SSHSessionListView },
   revokeSSHSession: {
     params: S.SessionParams,
     query: S.PreconditionQuery,
-    response: V.RevokeResultView,
+    response: V.RevokeSSHSessionResultView,
   },
   exposeService: { params: S.ServiceParams, body: S.ServiceBody, response: V.ServiceView },
-  listServices: { query: S.ServiceListQuery, response: V.listOf(V.ServiceView) },
+  listServices: { query: S.ServiceListQuery, response: V.ServiceListView },
   getService: { params: S.ServiceParams, response: V.ServiceView },
   deleteService: { params: S.ServiceParams, query: S.PreconditionQuery, response: V.ServiceView },
-  listInferenceRoutes: { query: S.ListQuery, response: V.listOf(V.InferenceRouteView) },
+  listInferenceRoutes: { query: S.ListQuery, response: V.InferenceRouteListView },
   getInferenceRoute: { params: S.NameParams, response: V.InferenceRouteView },
   upsertInferenceRoute: {
     params: S.NameParams,
@@ -97,5 +97,6 @@ export const operationSchemas = {
     response: V.InferenceRouteView,
   },
   healthz: { response: V.HealthView },
-  openapi: { response: V.OpenApiView },
+  openapi: { response: V.OpenApiDocumentView },
+  docs: { response: V.HtmlPageView },
 } satisfies Record<OperationId, OperationSchemas>;

@@ -17,7 +17,7 @@ import {
 } from './idempotency.ts';
 import { logger, observeInvocation, recordMetrics } from './observability.ts';
 import { parsePreconditions } from './preconditions.ts';
-import { type HttpResponse, problemResponse } from './problem.ts';
+import { type HttpResponse, methodNotAllowed, problemResponse } from './problem.ts';
 import { isMutating, type Reply, type Route, type RouteGroup, routeKey } from './route.ts';
 import { defaultStore } from './store.ts';
 
@@ -77,13 +77,30 @@ function parseInput(route: Route, event: HttpEvent): ParsedInput {
 export interface HandlerDeps {
   /** @default the table named by SHELLGATE_TABLE */
   store?: Store;
+  /** For a request no route matched: the methods its path allows (a 405), or none (a 404). */
+  allowedMethods?: (path: string) => Promise<readonly string[]>;
 }
 
-function respond(status: number, body: unknown, headers: Record<string, string>): HttpResponse {
+function respond(
+  route: Route,
+  status: number,
+  body: unknown,
+  headers: Record<string, string>,
+): HttpResponse {
+  const type = route.mediaType ?? 'application/json';
   return {
     statusCode: status,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
+    headers: { 'content-type': type, ...headers },
+    body: type === 'application/json' ? JSON.stringify(body) : String(body),
+  };
+}
+
+/** A HEAD request gets the GET response's headers without its body (RFC 9110 §9.3.2). */
+function withoutBody(response: HttpResponse): HttpResponse {
+  return {
+    ...response,
+    headers: { ...response.headers, 'content-length': String(Buffer.byteLength(response.body)) },
+    body: '',
   };
 }
 
@@ -94,6 +111,7 @@ function replayResponse(replay: StoredResponse): HttpResponse {
       'content-type': 'application/json',
       'idempotent-replayed': 'true',
       ...(replay.etag ? { etag: replay.etag } : {}),
+      ...(replay.location ? { location: replay.location } : {}),
     },
     body: replay.body,
   };
@@ -108,8 +126,9 @@ function withoutSecrets(route: Route, body: unknown): unknown {
 }
 
 /**
- * Serves one request with the route it matched (none: 404): validates, authorizes, applies
- * preconditions and idempotency, runs the route's use-case, and maps the result or error.
+ * Serves one request with the route it matched (none: 405 when its path is known, else 404):
+ * validates, authorizes, applies preconditions and idempotency, runs the route's use-case, and
+ * maps the result or error. A HEAD request is served by its GET route, without the body.
  */
 export async function handleHttp(
   route: Route | undefined,
@@ -118,7 +137,7 @@ export async function handleHttp(
 ): Promise<HttpResponse> {
   const requestId = event.requestContext?.requestId ?? randomUUID();
   const stats = newStats();
-  const outcome = await serve(route, event, requestId, stats, deps.store);
+  const outcome = await serve(route, event, requestId, stats, deps);
   const observed = {
     route: route?.operationId ?? 'unknown',
     status: outcome.response.statusCode,
@@ -132,7 +151,9 @@ export async function handleHttp(
   });
   recordMetrics({ ...observed, code: outcome.code, replayed: outcome.replayed });
   outcome.response.headers['x-request-id'] = requestId;
-  return outcome.response;
+  return event.requestContext?.http?.method === 'HEAD'
+    ? withoutBody(outcome.response)
+    : outcome.response;
 }
 
 interface Outcome {
@@ -148,13 +169,16 @@ async function serve(
   event: HttpEvent,
   requestId: string,
   stats: OperationContext['stats'],
-  store: Store | undefined,
+  { store, allowedMethods }: HandlerDeps,
 ): Promise<Outcome> {
   const instance = event.rawPath ?? '';
   let ifMatch = false;
   try {
     if (!route) {
-      throw new NotFound('Route', `${event.requestContext?.http?.method ?? ''} ${instance}`);
+      const method = event.requestContext?.http?.method ?? '';
+      const allowed = (await allowedMethods?.(instance)) ?? [];
+      if (allowed.length) throw methodNotAllowed(method, instance, allowed);
+      throw new NotFound('Route', `${method} ${instance}`);
     }
     const claims = event.requestContext?.authorizer?.jwt?.claims as Claims | undefined;
     authorize(route, claims);
@@ -231,22 +255,29 @@ async function runRoute(
       statusCode: status,
       body: JSON.stringify(withoutSecrets(route, reply.body)),
       ...(etag ? { etag } : {}),
+      ...(reply.location ? { location: reply.location } : {}),
     }).catch((err: unknown) => {
       logger.warn('idempotency record not completed', {
         error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
       });
     });
   }
-  return respond(status, reply.body, etag ? { etag } : {});
+  return respond(route, status, reply.body, {
+    ...(etag ? { etag } : {}),
+    ...(reply.location ? { location: reply.location } : {}),
+  });
 }
 
 /**
  * A Lambda entry point for one function's routes. It knows only `group`'s routes, so a bundle
- * holds only their schemas and use-cases; any other route key is a 404.
+ * holds only their schemas and use-cases; any other route key is a 404 (a 405 from the group
+ * that answers unmatched requests, when the path is known). `HEAD <path>` is the GET route's.
  */
 export function createHttpHandler(group: RouteGroup, deps: HandlerDeps = {}) {
   const byKey = new Map(group.routes.map((route) => [routeKey(route), route]));
+  const routeOf = (key: string) => byKey.get(key.startsWith('HEAD ') ? `GET ${key.slice(5)}` : key);
+  const withGroup: HandlerDeps = { allowedMethods: group.allowedMethods, ...deps };
   return middy<HttpEvent, HttpResponse, Error, Context>()
     .use(observeInvocation())
-    .handler((event) => handleHttp(byKey.get(event.routeKey), event, deps));
+    .handler((event) => handleHttp(routeOf(event.routeKey), event, withGroup));
 }

@@ -35,6 +35,7 @@ export interface StoredResponse {
   statusCode: number;
   body: string;
   etag?: string;
+  location?: string;
 }
 
 export interface IdempotencyScope {

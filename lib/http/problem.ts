@@ -44,13 +44,27 @@ const TITLES: Record<ErrorCode, string> = {
   INTERNAL: 'Internal error',
 };
 
-/** A request-level rejection with its own HTTP status (415, 413, 404 for unknown routes). */
+/** A request-level rejection with its own HTTP status (415, 413, 405) and headers. */
 export class HttpRejection extends InvalidArgument {
   readonly statusCode: number;
-  constructor(statusCode: number, field: string, message: string) {
+  readonly headers: Record<string, string>;
+  constructor(
+    statusCode: number,
+    field: string,
+    message: string,
+    headers: Record<string, string> = {},
+  ) {
     super([{ field, message }], message);
     this.statusCode = statusCode;
+    this.headers = headers;
   }
+}
+
+/** A known path asked with a method it does not serve: 405 with `Allow` (RFC 9110 §15.5.6). */
+export function methodNotAllowed(method: string, path: string, allowed: readonly string[]) {
+  return new HttpRejection(405, 'method', `${method} is not served on ${path}`, {
+    allow: allowed.join(', '),
+  });
 }
 
 export interface ProblemOptions {
@@ -78,7 +92,10 @@ export function problemResponse(err: unknown, opts: ProblemOptions): HttpRespons
     instance: opts.instance,
     requestId: opts.requestId,
   };
-  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  const headers: Record<string, string> = {
+    ...(err instanceof HttpRejection ? err.headers : {}),
+    'content-type': 'application/problem+json',
+  };
   if (err instanceof InvalidArgument) body.errors = err.errors;
   if (err instanceof Aborted) {
     body.currentResourceVersion = err.currentResourceVersion;

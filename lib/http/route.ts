@@ -52,6 +52,8 @@ export interface Reply {
   body: unknown;
   /** The object whose `"<id>:<resourceVersion>"` is the ETag. */
   etag?: { id: string; resourceVersion: number };
+  /** Where the object a 201 created can be found: the `Location` header. */
+  location?: string;
 }
 
 export interface Route {
@@ -71,6 +73,20 @@ export interface Route {
    */
   response(views: typeof Views): z.ZodMiniType;
   status: number;
+  /** A PUT that creates the object when it is missing: then 201 with `Location`, else `status`. */
+  upsert?: boolean;
+  /**
+   * The success body's media type; anything but JSON is a string body sent as is.
+   * @default application/json
+   */
+  mediaType?: string;
+  /**
+   * Whether the route answers 404 for a missing object (the OpenAPI document declares it). A
+   * route whose path names no object that could be missing (an upsert, the global settings)
+   * sets it to false.
+   * @default whether the route has path parameters
+   */
+  notFound?: boolean;
   dynamo: readonly DynamoAction[];
   // biome-ignore lint/suspicious/noExplicitAny: each entry's input is checked by its own schemas.
   run(ctx: OperationContext, input: any): Promise<Reply>;
@@ -80,11 +96,20 @@ export interface Route {
 export interface RouteGroup {
   fn: FunctionName;
   routes: readonly Route[];
+  /**
+   * For the function that answers requests no route matched (`$default`): the methods the API
+   * serves on a path, so that a known path with a wrong method is a 405 with `Allow`, not a 404.
+   */
+  allowedMethods?: (path: string) => Promise<readonly string[]>;
 }
 
 /** The routes of function `fn`, each marked with it. */
-export function routeGroup(fn: FunctionName, routes: readonly Omit<Route, 'fn'>[]): RouteGroup {
-  return { fn, routes: routes.map((route) => ({ ...route, fn })) };
+export function routeGroup(
+  fn: FunctionName,
+  routes: readonly Omit<Route, 'fn'>[],
+  options: Pick<RouteGroup, 'allowedMethods'> = {},
+): RouteGroup {
+  return { fn, routes: routes.map((route) => ({ ...route, fn })), ...options };
 }
 
 export const routeKey = (r: Pick<Route, 'method' | 'path'>) => `${r.method} ${r.path}`;
@@ -103,4 +128,18 @@ export function page<D>(p: Page<StoredObject<D>>, view: (o: StoredObject<D>) => 
 /** One object as the body, its version as the ETag. */
 export function one<D>(obj: StoredObject<D>, view: (o: StoredObject<D>) => unknown): Reply {
   return { body: view(obj), etag: obj };
+}
+
+/** A path of the API with its `{param}` segments filled in, URL-encoded. */
+export function pathTo(template: string, params: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => encodeURIComponent(params[key] ?? ''));
+}
+
+/** A created object: 201 with the object, its ETag, and `Location` the path that reads it. */
+export function created<D>(
+  obj: StoredObject<D>,
+  view: (o: StoredObject<D>) => unknown,
+  location: string,
+): Reply {
+  return { status: 201, body: view(obj), etag: obj, location };
 }

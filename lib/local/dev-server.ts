@@ -35,11 +35,14 @@ export interface DevServer {
   close(): Promise<void>;
 }
 
-/** Sends a whole answer with its length, as API Gateway does (never chunked). */
+/**
+ * Sends a whole answer with its length, as API Gateway does (never chunked). The answer to a
+ * HEAD has no body but keeps the length its GET would have, which the handler states.
+ */
 function send(res: ServerResponse, out: HttpResponse): void {
   res.writeHead(out.statusCode, {
     ...out.headers,
-    'content-length': String(Buffer.byteLength(out.body)),
+    'content-length': out.headers['content-length'] ?? String(Buffer.byteLength(out.body)),
   });
   res.end(out.body);
 }

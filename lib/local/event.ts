@@ -2,49 +2,27 @@ import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { HttpEvent } from '#lib/http/handler.ts';
-import { type Route, routeKey } from '#lib/http/route.ts';
+import { compilePath, matchPath, servingMethod } from '#lib/http/paths.ts';
+import type { Route } from '#lib/http/route.ts';
 import { routes } from '#lib/http/routes.ts';
 
-interface CompiledRoute {
-  route: Route;
-  pattern: RegExp;
-  names: string[];
-}
-
-const compiled: CompiledRoute[] = routes.map((route) => {
-  const names: string[] = [];
-  const source = route.path
-    .split('/')
-    .map((seg) => {
-      const m = /^\{(\w+)\}$/.exec(seg);
-      if (!m) return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      names.push(m[1]!);
-      return '([^/]+)';
-    })
-    .join('/');
-  return { route, pattern: new RegExp(`^${source}$`), names };
-});
+const compiled = routes.map((route) => ({ route, path: compilePath(route.path) }));
 
 export interface RouteMatch {
   route: Route;
   params: Record<string, string>;
 }
 
-/** Matches like API Gateway: literal segments, `{param}` for one segment, values URL-decoded. */
+/**
+ * Matches like API Gateway: literal segments, `{param}` for one segment, values URL-decoded.
+ * HEAD matches the GET route of the path (deployed, each GET route has a HEAD twin).
+ */
 export function matchRoute(method: string, path: string): RouteMatch | undefined {
+  const serving = servingMethod(method);
   for (const c of compiled) {
-    if (c.route.method !== method) continue;
-    const m = c.pattern.exec(path);
-    if (!m) continue;
-    const params: Record<string, string> = {};
-    try {
-      c.names.forEach((n, i) => {
-        params[n] = decodeURIComponent(m[i + 1]!);
-      });
-    } catch {
-      continue;
-    }
-    return { route: c.route, params };
+    if (c.route.method !== serving) continue;
+    const params = matchPath(c.path, path);
+    if (params) return { route: c.route, params };
   }
   return undefined;
 }
@@ -85,7 +63,10 @@ export function toApiGatewayEvent(
     queryStringParameters[k] = k in queryStringParameters ? `${queryStringParameters[k]},${v}` : v;
   }
   const now = new Date();
-  const key = match ? routeKey(match.route) : '$default';
+  // A HEAD request keeps its own method in the route key, as its deployed HEAD route does.
+  const key = match
+    ? `${req.method === 'HEAD' ? 'HEAD' : match.route.method} ${match.route.path}`
+    : '$default';
   return {
     version: '2.0',
     routeKey: key,

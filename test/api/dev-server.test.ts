@@ -125,7 +125,8 @@ describe('the dev server over HTTP', () => {
     const forged = await http('GET', '/v1/unknown', undefined, {
       authorization: `Bearer ${token.slice(0, -4)}AAAA`,
     });
-    const known = await http('DELETE', '/healthz');
+    const wrongMethod = await http('DELETE', '/healthz');
+    const wrongMethodWithout = await fetch(`${system.url}/healthz`, { method: 'DELETE' });
     // assert
     expect(none.status).toBe(401);
     const body = (await none.json()) as { code: string };
@@ -136,8 +137,10 @@ describe('the dev server over HTTP', () => {
     // The handlers stamp every answer with its request id; the authorizer step answers before.
     expect(none.headers.get('x-request-id')).toBeNull();
     expect(forged.status).toBe(401);
-    expect(known.status).toBe(404);
-    expect(known.body.code).toBe('NOT_FOUND');
+    // A known path with a method it does not serve reaches `$default` too: behind the authorizer.
+    expect(wrongMethodWithout.status).toBe(401);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD');
   });
 
   it('reads scopes as API Gateway does: only spaces or a list separate them', async () => {

@@ -52,7 +52,9 @@ describe('cdk-nag AwsSolutionsChecks', () => {
 
   it('acknowledges only the public routes, each on its route with a reason', () => {
     const { app, stack } = fastApp();
-    const publicRoutes = routes.filter((r) => r.scope === null).map((r) => r.operationId);
+    const publicRoutes = routes
+      .filter((r) => r.scope === null)
+      .flatMap((r) => [r.operationId, ...(r.method === 'GET' ? [`${r.operationId}Head`] : [])]);
     const acks = acknowledgements(app);
     // `$default` (Unmatched) is behind the JWT authorizer: it needs no acknowledgement.
     expect(Object.keys(acks).sort()).toEqual(

@@ -233,45 +233,50 @@ describe('HTTP API', () => {
     });
   });
 
-  it('has exactly one route per route-table entry, and $default for the rest', () => {
+  /** Every route-table entry, and the HEAD twin of each GET route. */
+  const routeKeys = routes.flatMap((r) => [
+    [`${r.method} ${r.path}`, r] as const,
+    ...(r.method === 'GET' ? [[`HEAD ${r.path}`, r] as const] : []),
+  ]);
+
+  it('has exactly one route per route-table entry, a HEAD per GET, and $default for the rest', () => {
     const keys = routeResources.map(([, r]) => r.Properties.RouteKey).sort();
-    expect(keys).toEqual([...routes.map((r) => `${r.method} ${r.path}`), '$default'].sort());
+    expect(keys).toEqual([...routeKeys.map(([key]) => key), '$default'].sort());
   });
 
-  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
-    '%s: its authorizer, its scopes and its function',
-    (key, r) => {
-      // arrange
-      const [, route] = routeResources.find(([, res]) => res.Properties.RouteKey === key)!;
-      const target = route.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
-      const integration = integrations[target['Fn::Join'][1][1].Ref]!;
-      const fnId = logicalId(stack, stack.httpFunctions[r.fn].function);
-      // assert
-      expect(route.Properties.ApiId).toEqual({ Ref: apiId });
-      expect(integration.Properties).toMatchObject({
-        IntegrationType: 'AWS_PROXY',
-        PayloadFormatVersion: '2.0',
-        IntegrationUri: { 'Fn::GetAtt': [fnId, 'Arn'] },
+  it.each(routeKeys)('%s: its authorizer, its scopes and its function', (key, r) => {
+    // arrange
+    const [, route] = routeResources.find(([, res]) => res.Properties.RouteKey === key)!;
+    const target = route.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
+    const integration = integrations[target['Fn::Join'][1][1].Ref]!;
+    const fnId = logicalId(stack, stack.httpFunctions[r.fn].function);
+    // assert
+    expect(route.Properties.ApiId).toEqual({ Ref: apiId });
+    expect(integration.Properties).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': [fnId, 'Arn'] },
+    });
+    if (r.scope === null) {
+      expect(route.Properties.AuthorizationType).toBe('NONE');
+      expect(route.Properties.AuthorizationScopes).toBeUndefined();
+    } else {
+      expect(route.Properties).toMatchObject({
+        AuthorizationType: 'JWT',
+        AuthorizerId: { Ref: authorizers[0]![0] },
+        AuthorizationScopes: [r.scope, SUPER_SCOPE],
       });
-      if (r.scope === null) {
-        expect(route.Properties.AuthorizationType).toBe('NONE');
-        expect(route.Properties.AuthorizationScopes).toBeUndefined();
-      } else {
-        expect(route.Properties).toMatchObject({
-          AuthorizationType: 'JWT',
-          AuthorizerId: { Ref: authorizers[0]![0] },
-          AuthorizationScopes: [r.scope, SUPER_SCOPE],
-        });
-      }
-    },
-  );
+    }
+  });
 
-  it('leaves only /healthz and /v1/openapi.json public', () => {
+  it('leaves only /healthz, /v1/openapi.json and /docs public', () => {
     const open = routeResources
       .filter(([, r]) => r.Properties.AuthorizationType !== 'JWT')
       .map(([, r]) => r.Properties.RouteKey)
       .sort();
-    expect(open).toEqual(['GET /healthz', 'GET /v1/openapi.json']);
+    expect(open).toEqual(
+      ['/docs', '/healthz', '/v1/openapi.json'].flatMap((p) => [`GET ${p}`, `HEAD ${p}`]),
+    );
   });
 
   it('puts unmatched requests behind the JWT authorizer, without scopes, as the dev server does', () => {

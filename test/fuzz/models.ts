@@ -838,6 +838,7 @@ export function routeModels(world: World): RouteModel[] {
     // Meta
     { operationId: 'healthz', base: fc.constant(request({})) },
     { operationId: 'openapi', base: fc.constant(request({})) },
+    { operationId: 'docs', base: fc.constant(request({})) },
   ];
 }
 

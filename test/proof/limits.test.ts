@@ -532,9 +532,10 @@ describe('a provider listed by more sandboxes than a refusal names', () => {
 });
 
 describe('the meta routes', () => {
-  it('health and the OpenAPI document fit a response', async () => {
+  it('health, the OpenAPI document and its reference page fit a response', async () => {
     await atLimit('GET', '/healthz');
     await atLimit('GET', '/v1/openapi.json');
+    await atLimit('GET', '/docs');
   });
 
   it('every route of the route table was driven to its limits above', () => {

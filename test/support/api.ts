@@ -61,7 +61,11 @@ export async function createTestApi(store?: Store): Promise<{ store: Store; call
     return {
       status: res.statusCode,
       headers: res.headers,
-      body: res.body ? JSON.parse(res.body) : undefined,
+      body: res.headers['content-type']?.startsWith('text/html')
+        ? res.body
+        : res.body
+          ? JSON.parse(res.body)
+          : undefined,
     };
   };
   return { store: s, call };

@@ -39,6 +39,10 @@ export function createHttpCall(baseUrl: string, defaultToken?: string): HttpCall
     const headers = Object.fromEntries(res.headers);
     assertNoSecrets(text);
     assertNoSecrets(JSON.stringify(headers));
+    // The reference page is HTML; every other answer is JSON and must parse as such.
+    if (headers['content-type']?.startsWith('text/html')) {
+      return { status: res.status, headers, body: text, text };
+    }
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;

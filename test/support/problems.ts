@@ -12,7 +12,7 @@ export interface ProblemResponse {
 
 /** The HTTP statuses each code may come with (SPEC §3, docs/api.md). */
 export const STATUSES_OF_CODE: Readonly<Record<string, readonly number[]>> = {
-  INVALID_ARGUMENT: [400, 413, 415],
+  INVALID_ARGUMENT: [400, 405, 413, 415],
   UNAUTHENTICATED: [401],
   PERMISSION_DENIED: [403],
   NOT_FOUND: [404],
@@ -39,7 +39,7 @@ const MEMBERS = new Set([
   'details',
 ]);
 
-const FIELD = /^(body|path|query|header)(\..*)?$/s;
+const FIELD = /^(body|path|query|header|method)(\..*)?$/s;
 
 const isText = (v: unknown) => typeof v === 'string' && v.length > 0;
 

@@ -34,7 +34,7 @@ export const config = routeGroup('config', [
     summary: "A sandbox's policy, policy versions and settings",
     scope: 'config:read',
     params: NameParams,
-    response: (v) => v.ConfigView,
+    response: (v) => v.SandboxConfigView,
     status: 200,
     dynamo: READ,
     run: async (ctx, { params }) => {
@@ -69,7 +69,7 @@ export const config = routeGroup('config', [
     scope: 'config:read',
     params: NameParams,
     query: ListQuery,
-    response: (v) => v.listOf(v.RevisionView),
+    response: (v) => v.PolicyRevisionListView,
     status: 200,
     dynamo: READ,
     run: async (ctx, { params, query }) => ({
@@ -84,7 +84,7 @@ export const config = routeGroup('config', [
     scope: 'config:write',
     params: RevisionParams,
     body: RevisionStatusBody,
-    response: (v) => v.RevisionView,
+    response: (v) => v.PolicyRevisionView,
     status: 200,
     dynamo: CAS,
     run: async (ctx, { params, body }) =>
@@ -139,6 +139,7 @@ export const config = routeGroup('config', [
     body: SettingBody,
     response: (v) => v.SettingsView,
     status: 200,
+    notFound: false,
     dynamo: CAS,
     run: async (ctx, { params, body }) =>
       one(await writeSetting(ctx, 'global', params.key, body.value), settingsView),
@@ -153,6 +154,7 @@ export const config = routeGroup('config', [
     query: PreconditionQuery,
     response: (v) => v.SettingsView,
     status: 200,
+    notFound: false,
     dynamo: CAS,
     run: async (ctx, { params }) =>
       one(await writeSetting(ctx, 'global', params.key, undefined), settingsView),

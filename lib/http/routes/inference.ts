@@ -6,7 +6,7 @@ import {
   listInferenceRoutes,
   upsertInferenceRoute,
 } from '#lib/domain/inference.ts';
-import { CAS, one, page, READ, routeGroup } from '../route.ts';
+import { CAS, created, one, page, pathTo, READ, routeGroup } from '../route.ts';
 
 /** The `inference` function's routes: inference routes. */
 export const inference = routeGroup('inference', [
@@ -17,7 +17,7 @@ export const inference = routeGroup('inference', [
     summary: 'List inference routes',
     scope: 'inference:read',
     query: ListQuery,
-    response: (v) => v.listOf(v.InferenceRouteView),
+    response: (v) => v.InferenceRouteListView,
     status: 200,
     dynamo: READ,
     run: async (ctx, { query }) => ({
@@ -47,14 +47,14 @@ export const inference = routeGroup('inference', [
     body: InferenceRouteBody,
     response: (v) => v.InferenceRouteView,
     status: 200,
+    upsert: true,
+    notFound: false,
     dynamo: CAS,
     run: async (ctx, { params, body }) => {
       const res = await upsertInferenceRoute(ctx, params.name, body);
-      return {
-        status: res.created ? 201 : 200,
-        body: inferenceRouteView(res.route),
-        etag: res.route,
-      };
+      return res.created
+        ? created(res.route, inferenceRouteView, pathTo('/v1/inference/routes/{name}', params))
+        : one(res.route, inferenceRouteView);
     },
   },
 ]);

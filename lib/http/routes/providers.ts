@@ -8,7 +8,7 @@ import {
   listProviders,
   updateProvider,
 } from '#lib/domain/providers.ts';
-import { CAS, CAS_DELETE, one, page, READ, routeGroup } from '../route.ts';
+import { CAS, CAS_DELETE, created, one, page, pathTo, READ, routeGroup } from '../route.ts';
 
 /** The `providers` function's routes. */
 export const providers = routeGroup('providers', [
@@ -22,7 +22,14 @@ export const providers = routeGroup('providers', [
     response: (v) => v.ProviderView,
     status: 201,
     dynamo: CAS,
-    run: async (ctx, { body }) => one(await createProvider(ctx, body), providerView),
+    run: async (ctx, { body }) => {
+      const provider = await createProvider(ctx, body);
+      return created(
+        provider,
+        providerView,
+        pathTo('/v1/providers/{name}', { name: provider.name }),
+      );
+    },
   },
   {
     method: 'GET',
@@ -31,7 +38,7 @@ export const providers = routeGroup('providers', [
     summary: 'List providers',
     scope: 'provider:read',
     query: ListQuery,
-    response: (v) => v.listOf(v.ProviderView),
+    response: (v) => v.ProviderListView,
     status: 200,
     dynamo: READ,
     run: async (ctx, { query }) => ({ body: page(await listProviders(ctx, query), providerView) }),
@@ -73,8 +80,6 @@ export const providers = routeGroup('providers', [
     response: (v) => v.ProviderView,
     status: 200,
     dynamo: CAS_DELETE,
-    run: async (ctx, { params }) => ({
-      body: providerView(await deleteProvider(ctx, params.name)),
-    }),
+    run: async (ctx, { params }) => one(await deleteProvider(ctx, params.name), providerView),
   },
 ]);

@@ -15,7 +15,7 @@ import {
   listSandboxes,
   reportSandboxStatus,
 } from '#lib/domain/sandboxes.ts';
-import { CAS, CAS_DELETE, one, page, READ, routeGroup, TX } from '../route.ts';
+import { CAS, CAS_DELETE, created, one, page, pathTo, READ, routeGroup, TX } from '../route.ts';
 
 /** The `sandboxes` function's routes: sandboxes and their attached providers. */
 export const sandboxes = routeGroup('sandboxes', [
@@ -29,7 +29,10 @@ export const sandboxes = routeGroup('sandboxes', [
     response: (v) => v.SandboxView,
     status: 201,
     dynamo: TX,
-    run: async (ctx, { body }) => one(await createSandbox(ctx, body), sandboxView),
+    run: async (ctx, { body }) => {
+      const sandbox = await createSandbox(ctx, body);
+      return created(sandbox, sandboxView, pathTo('/v1/sandboxes/{name}', { name: sandbox.name }));
+    },
   },
   {
     method: 'GET',
@@ -38,7 +41,7 @@ export const sandboxes = routeGroup('sandboxes', [
     summary: 'List sandboxes',
     scope: 'sandbox:read',
     query: SandboxListQuery,
-    response: (v) => v.listOf(v.SandboxView),
+    response: (v) => v.SandboxListView,
     status: 200,
     dynamo: READ,
     run: async (ctx, { query }) => ({ body: page(await listSandboxes(ctx, query), sandboxView) }),
@@ -66,7 +69,7 @@ export const sandboxes = routeGroup('sandboxes', [
     response: (v) => v.SandboxView,
     status: 200,
     dynamo: CAS_DELETE,
-    run: async (ctx, { params }) => ({ body: sandboxView(await deleteSandbox(ctx, params.name)) }),
+    run: async (ctx, { params }) => one(await deleteSandbox(ctx, params.name), sandboxView),
   },
   {
     method: 'PUT',
@@ -91,7 +94,7 @@ export const sandboxes = routeGroup('sandboxes', [
     scope: 'sandbox:read',
     params: NameParams,
     query: AttachedProvidersQuery,
-    response: (v) => v.AttachedProvidersView,
+    response: (v) => v.AttachedProviderListView,
     status: 200,
     dynamo: READ,
     run: async (ctx, { params, query }) => {

@@ -9,7 +9,7 @@ import {
 import { serviceView, sessionView } from '#lib/api/views.ts';
 import { deleteService, exposeService, getService, listServices } from '#lib/domain/services.ts';
 import { createSession, listSessions, revokeSession } from '#lib/domain/sessions.ts';
-import { CAS, one, page, READ, routeGroup, TX } from '../route.ts';
+import { CAS, created, one, page, pathTo, READ, routeGroup, TX } from '../route.ts';
 
 /** The `sessions` function's routes: SSH sessions and services. */
 export const sessions = routeGroup('sessions', [
@@ -21,12 +21,19 @@ export const sessions = routeGroup('sessions', [
     scope: 'sandbox:write',
     params: NameParams,
     body: SSHSessionBody,
-    response: (v) => v.CreatedSessionView,
+    response: (v) => v.CreatedSSHSessionView,
     status: 201,
     dynamo: TX,
     run: async (ctx, { params, body }) => {
       const res = await createSession(ctx, params.name, body);
-      return { body: { ...sessionView(res.session), token: res.token }, etag: res.session };
+      return {
+        ...created(
+          res.session,
+          sessionView,
+          pathTo('/v1/ssh-sessions/{id}', { id: res.session.id }),
+        ),
+        body: { ...sessionView(res.session), token: res.token },
+      };
     },
   },
   {
@@ -37,7 +44,7 @@ export const sessions = routeGroup('sessions', [
     scope: 'sandbox:read',
     params: NameParams,
     query: ListQuery,
-    response: (v) => v.listOf(v.SessionView),
+    response: (v) => v.SSHSessionListView,
     status: 200,
     dynamo: READ,
     run: async (ctx, { params, query }) => ({
@@ -52,7 +59,7 @@ export const sessions = routeGroup('sessions', [
     scope: 'sandbox:write',
     params: SessionParams,
     query: PreconditionQuery,
-    response: (v) => v.RevokeResultView,
+    response: (v) => v.RevokeSSHSessionResultView,
     status: 200,
     dynamo: CAS,
     run: async (ctx, { params }) => {
@@ -70,10 +77,14 @@ export const sessions = routeGroup('sessions', [
     body: ServiceBody,
     response: (v) => v.ServiceView,
     status: 200,
+    upsert: true,
     dynamo: TX,
     run: async (ctx, { params, body }) => {
       const res = await exposeService(ctx, params.name, params.service, body);
-      return { status: res.created ? 201 : 200, body: serviceView(res.service), etag: res.service };
+      const location = pathTo('/v1/sandboxes/{name}/services/{service}', params);
+      return res.created
+        ? created(res.service, serviceView, location)
+        : one(res.service, serviceView);
     },
   },
   {
@@ -83,7 +94,7 @@ export const sessions = routeGroup('sessions', [
     summary: 'List service endpoints, optionally of one sandbox',
     scope: 'sandbox:read',
     query: ServiceListQuery,
-    response: (v) => v.listOf(v.ServiceView),
+    response: (v) => v.ServiceListView,
     status: 200,
     dynamo: READ,
     run: async (ctx, { query }) => ({ body: page(await listServices(ctx, query), serviceView) }),
@@ -112,8 +123,7 @@ export const sessions = routeGroup('sessions', [
     response: (v) => v.ServiceView,
     status: 200,
     dynamo: CAS,
-    run: async (ctx, { params }) => ({
-      body: serviceView(await deleteService(ctx, params.name, params.service)),
-    }),
+    run: async (ctx, { params }) =>
+      one(await deleteService(ctx, params.name, params.service), serviceView),
   },
 ]);

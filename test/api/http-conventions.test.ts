@@ -1,0 +1,290 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApiDocument } from '#lib/http/openapi.ts';
+import { routes } from '#lib/http/routes.ts';
+import { type LocalSystem, startLocalSystem } from '#lib/local/system.ts';
+import { problemShapeErrors } from '#test/support/problems.ts';
+import { dynamoEndpoint } from '#test/support/store.ts';
+
+/**
+ * What generic HTTP clients rely on, over the dev server: 405 with `Allow`, HEAD on every GET
+ * route, `Location` on every 201, an ETag on every successful DELETE; and every response's
+ * status and headers as the OpenAPI document declares them for its operation.
+ */
+
+let system: LocalSystem;
+
+beforeAll(async () => {
+  system = await startLocalSystem({
+    port: 0,
+    dynamoEndpoint: dynamoEndpoint(),
+    table: `shellgate-conventions-${randomUUID().slice(0, 8)}`,
+    stateDir: mkdtempSync(join(tmpdir(), 'shellgate-conventions-')),
+    schedules: false,
+    log: () => {},
+  });
+});
+afterAll(async () => {
+  await system?.stop();
+});
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever the route returned.
+  body: any;
+}
+
+/** Every answer of a route, by operationId, to check against the document at the end. */
+const seen: Array<{ operationId: string; answer: Answer }> = [];
+
+const operationIdOf = (method: string, path: string) => {
+  const [p = ''] = path.split('?');
+  const m = method === 'HEAD' ? 'GET' : method;
+  return routes.find(
+    (r) =>
+      r.method === m &&
+      new RegExp(`^${r.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(p) &&
+      // `/v1/sandboxes/{name}` must not match a longer literal route.
+      r.path.split('/').length === p.split('/').length,
+  )?.operationId;
+};
+
+async function http(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  const res = await fetch(`${system.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${system.token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const answer = {
+    status: res.status,
+    headers: Object.fromEntries(res.headers),
+    text,
+    body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+  };
+  const operationId = operationIdOf(method, path);
+  if (operationId && method !== 'HEAD') seen.push({ operationId, answer });
+  return answer;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a response object or a $ref to one.
+type Responses = Record<string, any>;
+
+const etagOf = (o: { metadata: { id: string; resourceVersion: number } }) =>
+  `"${o.metadata.id}:${o.metadata.resourceVersion}"`;
+
+/** One object of every kind, so that every route has something to answer with. */
+async function arrange() {
+  const provider = await http('POST', '/v1/providers', {
+    name: 'conv-p',
+    type: 'github',
+    credentials: { TOKEN: 'conv-secret-value' },
+  });
+  const sandbox = await http('POST', '/v1/sandboxes', {
+    name: 'conv-sb',
+    spec: { image: 'img', providers: ['conv-p'] },
+  });
+  await http('PUT', '/v1/sandboxes/conv-sb/status', { phase: 'READY' });
+  await http('PATCH', '/v1/providers/conv-p', { config: { org: 'acme' } });
+  await http('PUT', '/v1/sandboxes/conv-sb/providers/conv-p');
+  await http('PUT', '/v1/sandboxes/conv-sb/config/policy', { policy: { a: 1 } });
+  await http('PUT', '/v1/sandboxes/conv-sb/config/policy/revisions/1/status', { status: 'LOADED' });
+  await http('PUT', '/v1/sandboxes/conv-sb/config/settings/k1', { value: 'v' });
+  await http('PUT', '/v1/settings/k1', { value: true });
+  const session = await http('POST', '/v1/sandboxes/conv-sb/ssh-sessions', { ttlSeconds: 60 });
+  const service = await http('PUT', '/v1/sandboxes/conv-sb/services/web', { targetPort: 8080 });
+  const inference = await http('PUT', '/v1/inference/routes/conv-r', {
+    providerName: 'conv-p',
+    modelId: 'm',
+  });
+  return { provider, sandbox, session, service, inference };
+}
+
+/** A concrete path of a route template, naming the objects `arrange` made. */
+function concrete(template: string, sessionId: string): string {
+  const name = template.startsWith('/v1/providers')
+    ? 'conv-p'
+    : template.startsWith('/v1/inference')
+      ? 'conv-r'
+      : 'conv-sb';
+  const values: Record<string, string> = {
+    name,
+    provider: 'conv-p',
+    service: 'web',
+    key: 'k1',
+    version: '1',
+    id: sessionId,
+  };
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => values[k]!);
+}
+
+describe('HTTP conventions', () => {
+  let made: Awaited<ReturnType<typeof arrange>>;
+  beforeAll(async () => {
+    made = await arrange();
+  });
+
+  it('answers a known path with a method it does not serve 405 with Allow; an unknown path 404', async () => {
+    // act
+    const onCollection = await http('DELETE', '/v1/providers');
+    const onObject = await http('POST', '/v1/providers/conv-p');
+    const onPublic = await http('PUT', '/v1/openapi.json');
+    const unknown = await http('DELETE', '/v1/nothing-here');
+    // assert
+    expect(onCollection.status).toBe(405);
+    expect(onCollection.headers.allow).toBe('GET, HEAD, POST');
+    expect(onObject.status).toBe(405);
+    expect(onObject.headers.allow).toBe('GET, HEAD, PATCH, DELETE');
+    expect(onPublic.headers.allow).toBe('GET, HEAD');
+    for (const res of [onCollection, onObject, onPublic]) {
+      expect(problemShapeErrors(res)).toEqual([]);
+      expect(res.body.errors).toEqual([{ field: 'method', message: expect.any(String) }]);
+    }
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('NOT_FOUND');
+  });
+
+  it('serves HEAD on every GET route: the GET status and headers, no body', async () => {
+    const sessionId = made.session.body.metadata.id as string;
+    const gets = routes.filter((r) => r.method === 'GET');
+    for (const route of gets) {
+      const path = concrete(route.path, sessionId);
+      // act
+      const get = await http('GET', path);
+      const head = await http('HEAD', path);
+      // assert
+      expect({ path, status: head.status }).toEqual({ path, status: get.status });
+      expect(get.status).toBe(200);
+      expect(head.text).toBe('');
+      expect(head.headers['content-length']).toBe(String(Buffer.byteLength(get.text)));
+      expect(head.headers['content-type']).toBe(get.headers['content-type']);
+      expect(head.headers.etag).toBe(get.headers.etag);
+    }
+  });
+
+  it('answers every 201 with Location, the path that reads what it created', async () => {
+    const created = [made.provider, made.sandbox, made.session, made.service, made.inference];
+    for (const res of created) expect(res.status).toBe(201);
+    expect(created.map((r) => r.headers.location)).toEqual([
+      '/v1/providers/conv-p',
+      '/v1/sandboxes/conv-sb',
+      `/v1/ssh-sessions/${made.session.body.metadata.id}`,
+      '/v1/sandboxes/conv-sb/services/web',
+      '/v1/inference/routes/conv-r',
+    ]);
+    for (const res of [made.provider, made.sandbox, made.service, made.inference]) {
+      const read = await http('GET', res.headers.location!);
+      expect(read.status).toBe(200);
+      expect(read.body.metadata.id).toBe(res.body.metadata.id);
+    }
+    // An update through an upsert is a 200 without Location.
+    const updated = await http('PUT', '/v1/sandboxes/conv-sb/services/web', { targetPort: 9090 });
+    expect(updated.status).toBe(200);
+    expect(updated.headers.location).toBeUndefined();
+  });
+
+  it('replays a keyed create with its Location', async () => {
+    const key = randomUUID();
+    const body = { name: 'conv-replayed', type: 't', credentials: { K: 'conv-secret-2' } };
+    const first = await http('POST', '/v1/providers', body, { 'idempotency-key': key });
+    const replay = await http('POST', '/v1/providers', body, { 'idempotency-key': key });
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.status).toBe(201);
+    expect(replay.headers.location).toBe(first.headers.location);
+    expect(replay.headers.location).toBe('/v1/providers/conv-replayed');
+  });
+
+  it('answers every successful DELETE with the ETag of what it deleted', async () => {
+    const sessionId = made.session.body.metadata.id as string;
+    const deletes = routes.filter((r) => r.method === 'DELETE');
+    // Children first: the sandbox's own delete removes them, the provider's needs it gone.
+    const order = [
+      'revokeSSHSession',
+      'deleteService',
+      'deleteSandboxSetting',
+      'deleteGlobalSetting',
+      'detachProvider',
+      'deleteSandbox',
+      'deleteProvider',
+    ];
+    expect(deletes.map((r) => r.operationId).sort()).toEqual([...order].sort());
+    for (const operationId of order) {
+      const route = deletes.find((r) => r.operationId === operationId)!;
+      // act
+      const res = await http('DELETE', concrete(route.path, sessionId));
+      // assert
+      expect({ operationId, status: res.status }).toEqual({ operationId, status: 200 });
+      const object =
+        res.body.metadata !== undefined ? res.body : (res.body.session ?? res.body.sandbox);
+      const expected =
+        object?.metadata !== undefined
+          ? etagOf(object)
+          : // Settings are `{settings, resourceVersion}`: their ETag names the settings object.
+            expect.stringMatching(new RegExp(`^"[0-9a-f-]{36}:${res.body.resourceVersion}"$`));
+      expect({ operationId, etag: res.headers.etag }).toEqual({ operationId, etag: expected });
+    }
+  });
+
+  it('answers only the statuses and headers the OpenAPI document declares', () => {
+    const doc = openApiDocument() as {
+      paths: Record<string, Record<string, { operationId: string; responses: Responses }>>;
+      components: { responses: Record<string, { headers?: Record<string, unknown> }> };
+    };
+    const declared = new Map(
+      Object.values(doc.paths).flatMap((item) =>
+        Object.values(item).map((op) => [op.operationId, op.responses] as const),
+      ),
+    );
+    const checked = new Set<string>();
+    for (const { operationId, answer } of seen) {
+      const responses = declared.get(operationId)!;
+      const raw = responses[String(answer.status)];
+      expect({ operationId, status: answer.status, declared: raw !== undefined }).toEqual({
+        operationId,
+        status: answer.status,
+        declared: true,
+      });
+      const response = raw.$ref
+        ? doc.components.responses[raw.$ref.split('/').pop() as string]!
+        : raw;
+      const names = Object.keys(response.headers ?? {}).map((h) => h.toLowerCase());
+      for (const header of ['etag', 'location', 'retry-after', 'idempotent-replayed']) {
+        // A declared header may be absent (a replay header on a first answer); an undeclared
+        // one must never be sent.
+        if (answer.headers[header] !== undefined) {
+          expect({ operationId, header, declared: names.includes(header) }).toEqual({
+            operationId,
+            header,
+            declared: true,
+          });
+        }
+      }
+      // ETag and Location are promised: every success that declares them carries them.
+      for (const header of ['etag', 'location']) {
+        if (answer.status < 300 && names.includes(header)) {
+          expect({ operationId, header, sent: answer.headers[header] !== undefined }).toEqual({
+            operationId,
+            header,
+            sent: true,
+          });
+        }
+      }
+      checked.add(operationId);
+    }
+    expect([...checked].sort()).toEqual(routes.map((r) => r.operationId).sort());
+  });
+});
