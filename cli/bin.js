@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-// The package's `bin`: Node 24 runs the TypeScript entry directly (type stripping).
+// The package's `bin`. In the repository Node 24 runs the TypeScript entry directly (type
+// stripping); an installed copy has only the bundle `npm pack` built, since Node strips no
+// types under node_modules.
+import { existsSync } from 'node:fs';
+
 const [major] = process.versions.node.split('.').map(Number);
 if (major < 24) {
   process.stderr.write(
@@ -7,4 +11,5 @@ if (major < 24) {
   );
   process.exit(1);
 }
-await import('./shellgate.ts');
+const source = new URL('./shellgate.ts', import.meta.url);
+await import(existsSync(source) ? source.href : '../dist/cli.js');
