@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { keys } from '#lib/domain/keys.ts';
 import { Aborted, NotFound } from '#lib/errors.ts';
+import { change } from '#lib/store/expression.ts';
 import type { Store } from '#lib/store/store.ts';
 import type { StoredObject } from '#lib/store/types.ts';
 import { type MigrationRecord, subjectOf } from './state.ts';
@@ -96,10 +97,7 @@ export class LeaseKeeper {
       const res = await this.store.update<MigrationRecord>(
         keys.migration(this.id),
         subjectOf(this.id),
-        {
-          apply: () => next,
-          expression: { set: ['#data = :record'], values: { ':record': next } },
-        },
+        { apply: () => next, blind: { changes: [change.set([], next)] } },
         { requestId: randomUUID(), expectedResourceVersion: this.object.resourceVersion },
       );
       this.object = res.object;

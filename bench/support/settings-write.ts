@@ -5,6 +5,7 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { change } from '#lib/store/expression.ts';
 import type { Store } from '#lib/store/store.ts';
 import type { ItemKey, Mutation } from '#lib/store/types.ts';
 
@@ -16,8 +17,8 @@ const KEY = 'mode';
 
 /**
  * "Set one setting", as `writeSetting` (lib/domain/settings.ts) hands it to the store: a pure
- * `apply` and the same change as an update expression, so a client-driven write is one
- * UpdateItem with no read.
+ * `apply` and the same change as a structured change, so a write is one UpdateItem with no
+ * read.
  */
 export function setSetting(value: number): Mutation<Settings> {
   return {
@@ -25,12 +26,7 @@ export function setSetting(value: number): Mutation<Settings> {
       cur.data.settings[KEY] === value
         ? undefined
         : { settings: { ...cur.data.settings, [KEY]: value } },
-    expression: {
-      set: ['#data.#settings.#key = :value'],
-      condition: 'attribute_not_exists(#data.#settings.#key) OR #data.#settings.#key <> :value',
-      names: { '#settings': 'settings', '#key': KEY },
-      values: { ':value': value },
-    },
+    blind: { changes: [change.set(['settings', KEY], value)] },
   };
 }
 

@@ -1,10 +1,10 @@
 import { LIMITS } from '#lib/api/limits.ts';
-import { InvalidArgument } from '#lib/errors.ts';
-import { MAX_ATTEMPTS } from '#lib/store/backoff.ts';
+import { Aborted, InvalidArgument } from '#lib/errors.ts';
 import { decodePageToken, encodePageToken } from '#lib/store/page-token.ts';
+import type { TransactPlan } from '#lib/store/store.ts';
 import type { StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
-import { ATTACHED_CURSOR_PREFIX, keys } from './keys.ts';
+import { ATTACHED_CURSOR_PREFIX, Kind, keys } from './keys.ts';
 import { RefAppeared, unrecordedListingCheck } from './provider-refs.ts';
 import {
   assertNotDeleting,
@@ -82,27 +82,45 @@ export async function detachProvider(
       };
     },
   };
-  const run = (recorded: boolean) =>
-    ctx.store.updateInTransaction<SandboxData>(
-      keys.sandbox(name),
-      sandboxSubject(name),
-      mutation,
-      preconditionOf(ctx),
-      () =>
-        recorded ? detachBookkeeping(name, provider) : [unrecordedListingCheck(name, provider)],
-    );
+  // Most listings have their ref record: assume so, and switch when the transaction says not
+  // (a sandbox written before refs existed), or when migration 006 recorded it meanwhile.
   let recorded = true;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const res = await run(recorded);
-      observe(ctx, res);
-      return { sandbox: res.object, detached: res.changed };
-    } catch (err) {
-      const switched = recorded ? err instanceof MissingRef : err instanceof RefAppeared;
-      if (!switched || attempt >= MAX_ATTEMPTS) throw err;
-      recorded = !recorded;
-    }
-  }
+  const expected = ctx.expectedResourceVersion ?? 0;
+  const res = await ctx.store.transactWithRetry({
+    requestId: ctx.requestId,
+    read: () => ctx.store.mustGet<SandboxData>(keys.sandbox(name), sandboxSubject(name)),
+    plan: (sandbox): TransactPlan<DetachResult> => {
+      if (
+        (expected > 0 && sandbox.resourceVersion !== expected) ||
+        (ctx.expectedId && ctx.expectedId !== sandbox.id)
+      ) {
+        throw new Aborted(Kind.Sandbox, name, sandbox.resourceVersion, sandbox);
+      }
+      const next = mutation.apply(sandbox);
+      if (next === undefined) return { done: { sandbox, detached: false } };
+      return {
+        ops: [
+          { type: 'update', subject: sandboxSubject(name), base: sandbox, data: next },
+          ...(recorded
+            ? detachBookkeeping(name, provider)
+            : [unrecordedListingCheck(name, provider)]),
+        ],
+        result: (r) => ({
+          sandbox: r.objects[0] as StoredObject<SandboxData>,
+          detached: true,
+        }),
+      };
+    },
+    retry: (err) => {
+      if (err instanceof MissingRef || err instanceof RefAppeared) {
+        recorded = err instanceof RefAppeared;
+        return true;
+      }
+      return err instanceof Aborted && expected === 0 && err.kind === Kind.Sandbox;
+    },
+  });
+  ctx.stats.attempts += res.attempts;
+  return res.value;
 }
 
 export interface AttachedProvidersPage {

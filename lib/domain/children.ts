@@ -1,5 +1,5 @@
 import { Aborted, NotFound } from '#lib/errors.ts';
-import { MAX_ATTEMPTS } from '#lib/store/backoff.ts';
+import { record, where } from '#lib/store/expression.ts';
 import type { Store } from '#lib/store/store.ts';
 import type { StoredObject } from '#lib/store/types.ts';
 import { childPrefix, Kind, keys } from './keys.ts';
@@ -21,35 +21,42 @@ export async function removeSession(
   requestId: string,
   shouldRemove: (s: StoredObject<SSHSessionData>) => boolean = () => true,
 ): Promise<RemoveOutcome> {
-  let current: StoredObject<SSHSessionData> | undefined = session;
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    if (!current || !shouldRemove(current)) return 'unchanged';
-    try {
-      await store.transact(
-        [
-          { type: 'delete', subject: { kind: Kind.SSHSession, name: current.name }, base: current },
-          {
-            type: 'record',
-            // The pointer is keyed by the session id in the session's own key.
-            key: keys.sshSessionPointer(current.key.sk.slice(childPrefix.sshSession.length)),
-            remove: true,
-            condition: {
-              expression: 'attribute_not_exists(#pk) OR #sandbox = :sandbox',
-              names: { '#pk': 'pk', '#sandbox': 'sandbox' },
-              values: { ':sandbox': current.data.sandboxName },
+  try {
+    const res = await store.transactWithRetry<
+      StoredObject<SSHSessionData> | undefined,
+      RemoveOutcome
+    >({
+      requestId: `${requestId}:${session.id}`,
+      read: async (attempt) => (attempt === 1 ? session : store.get<SSHSessionData>(session.key)),
+      plan: (current) => {
+        if (!current || !shouldRemove(current)) return { done: 'unchanged' };
+        return {
+          ops: [
+            {
+              type: 'delete',
+              subject: { kind: Kind.SSHSession, name: current.name },
+              base: current,
             },
-          },
-        ],
-        { requestId: `${requestId}:${current.id}:${attempt}` },
-      );
-      return 'removed';
-    } catch (err) {
-      if (err instanceof NotFound) return 'unchanged';
-      if (!(err instanceof Aborted)) throw err;
-      current = await store.get<SSHSessionData>(current.key);
-    }
+            {
+              type: 'deleteRecord',
+              // The pointer is keyed by the session id in the session's own key.
+              key: keys.sshSessionPointer(current.key.sk.slice(childPrefix.sshSession.length)),
+              condition: where.or(
+                where.absent(),
+                where.equals(record('sandbox'), current.data.sandboxName),
+              ),
+            },
+          ],
+          result: () => 'removed',
+        };
+      },
+    });
+    return res.value;
+  } catch (err) {
+    if (err instanceof NotFound) return 'unchanged';
+    if (err instanceof Aborted) return 'conflict';
+    throw err;
   }
-  return 'conflict';
 }
 
 /** Deletes every child of a sandbox (settings, policy revisions, sessions, services). */

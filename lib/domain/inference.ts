@@ -14,7 +14,7 @@ export interface UpsertResult {
 }
 
 /**
- * Creates the route with `attribute_not_exists`, or updates it through CAS. With a version
+ * Creates the route (only a free key accepts a create), or updates it through CAS. With a version
  * (client-driven) it only updates; two concurrent first upserts make one route at version 1
  * and the loser updates it.
  */

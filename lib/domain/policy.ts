@@ -1,7 +1,7 @@
 import type { PolicyBody, RevisionStatusBody } from '#lib/api/schemas/config.ts';
 import { Aborted, FailedPrecondition, NotFound } from '#lib/errors.ts';
 import { PLATFORM } from '#lib/platform-limits.ts';
-import { backoff, MAX_ATTEMPTS } from '#lib/store/backoff.ts';
+import type { TransactPlan } from '#lib/store/store.ts';
 import type { TransactOp } from '#lib/store/transact.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { assertObjectSize, type OperationContext, observe, preconditionOf } from './context.ts';
@@ -108,53 +108,62 @@ export async function reportRevisionStatus(
   const expected = ctx.expectedResourceVersion ?? 0;
   let checkedPrecondition = false;
   let reported: StoredObject<PolicyRevisionData> | undefined;
-  for (let attempt = 1; ; attempt++) {
-    // One consistent query of the partition holds the revision itself and the older ones.
-    const [sandbox, revisions] = await Promise.all([
-      store.mustGet<SandboxData>(keys.sandbox(name), sandboxSubject(name)),
-      store.queryAll<PolicyRevisionData>(keys.sandboxPartition(name), childPrefix.policyRevision),
-    ]);
-    const revision = revisions.find((r) => r.key.sk === key.sk);
-    if (!revision) throw new NotFound(subject.kind, subject.name);
-    if (!checkedPrecondition) {
-      if (
-        (expected > 0 && revision.resourceVersion !== expected) ||
-        (ctx.expectedId && ctx.expectedId !== revision.id)
-      ) {
-        throw new Aborted(subject.kind, subject.name, revision.resourceVersion, revision);
-      }
-      assertNotDeleting(sandbox);
-    }
-    const plan = planStatus(name, version, body, sandbox, revisions);
-    if (plan.length === 0) return reported ?? revision;
-    const batch = plan.slice(0, PLATFORM.dynamodb.transactionItems - 1);
+  // One transaction per batch; each batch is planned from a fresh read and makes progress.
+  for (let batchNumber = 1; ; batchNumber++) {
     try {
-      // The sandbox's phase is part of every batch: nothing is reported for a sandbox that a
-      // delete has marked meanwhile.
-      const guard = batch.some((op) => op.subject.kind === Kind.Sandbox)
-        ? []
-        : [sandboxAcceptsChildren(name)];
-      const res = await store.transact([...batch, ...guard], {
-        requestId: `${ctx.requestId}:${attempt}`,
+      const res = await store.transactWithRetry({
+        requestId: `${ctx.requestId}:${batchNumber}`,
+        // One consistent query of the partition holds the revision itself and the older ones.
+        read: () =>
+          Promise.all([
+            store.mustGet<SandboxData>(keys.sandbox(name), sandboxSubject(name)),
+            store.queryAll<PolicyRevisionData>(
+              keys.sandboxPartition(name),
+              childPrefix.policyRevision,
+            ),
+          ]),
+        plan: ([sandbox, revisions]): TransactPlan<StoredObject<PolicyRevisionData> | null> => {
+          const revision = revisions.find((r) => r.key.sk === key.sk);
+          if (!revision) throw new NotFound(subject.kind, subject.name);
+          if (!checkedPrecondition) {
+            if (
+              (expected > 0 && revision.resourceVersion !== expected) ||
+              (ctx.expectedId && ctx.expectedId !== revision.id)
+            ) {
+              throw new Aborted(subject.kind, subject.name, revision.resourceVersion, revision);
+            }
+            assertNotDeleting(sandbox);
+          }
+          const plan = planStatus(name, version, body, sandbox, revisions);
+          if (plan.length === 0) return { done: reported ?? revision };
+          const batch = plan.slice(0, PLATFORM.dynamodb.transactionItems - 1);
+          // The sandbox's phase is part of every batch: nothing is reported for a sandbox that
+          // a delete has marked meanwhile.
+          const guard = batch.some((op) => op.subject.kind === Kind.Sandbox)
+            ? []
+            : [sandboxAcceptsChildren(name)];
+          return {
+            ops: [...batch, ...guard],
+            result: (r) => {
+              const mine = r.objects.find((o) => o?.key.sk === key.sk);
+              if (mine) reported = mine as StoredObject<PolicyRevisionData>;
+              return null;
+            },
+          };
+        },
+        // A conflict on the reported revision itself is final when the caller named its version.
+        retry: (err) =>
+          err instanceof Aborted &&
+          !(expected > 0 && !checkedPrecondition && err.objectName === subject.name),
       });
       ctx.stats.attempts += res.attempts;
+      if (res.value) return res.value;
       checkedPrecondition = true;
-      const mine = res.objects.find((o) => o?.key.sk === key.sk);
-      if (mine) reported = mine as StoredObject<PolicyRevisionData>;
     } catch (err) {
       // The report itself committed and a delete marked the sandbox since: what is left to
       // supersede goes with the sandbox.
       if (checkedPrecondition && err instanceof FailedPrecondition && reported) return reported;
-      const conflict = err instanceof Aborted;
-      const onReported = conflict && err.objectName === subject.name;
-      if (
-        !conflict ||
-        (expected > 0 && onReported && !checkedPrecondition) ||
-        attempt >= MAX_ATTEMPTS * 4
-      ) {
-        throw err;
-      }
-      await backoff(Math.min(attempt, MAX_ATTEMPTS));
+      throw err;
     }
   }
 }

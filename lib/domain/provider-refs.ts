@@ -1,4 +1,5 @@
 import { namesContaining } from '#lib/store/containing.ts';
+import { COUNT, field, where } from '#lib/store/expression.ts';
 import type { Store } from '#lib/store/store.ts';
 import type { TransactOp } from '#lib/store/transact.ts';
 import { Kind, keys } from './keys.ts';
@@ -12,7 +13,7 @@ import { Kind, keys } from './keys.ts';
  */
 
 /** The attribute of the provider's refs record that counts the sandboxes listing it. */
-export const REF_COUNT = 'ref_count';
+export const REF_COUNT = COUNT;
 
 /** The data migration that records the listings of sandboxes written before refs existed. */
 export const PROVIDER_REFS_MIGRATION = '006-provider-refs';
@@ -59,34 +60,17 @@ export function recordListingOps(sandbox: string, provider: string): TransactOp[
     {
       type: 'check',
       key: keys.sandbox(sandbox),
-      condition: {
-        expression: 'attribute_not_exists(#tomb) AND contains(#data.#spec.#providers, :provider)',
-        names: {
-          '#tomb': 'tombstone',
-          '#data': 'data',
-          '#spec': 'spec',
-          '#providers': 'providers',
-        },
-        values: { ':provider': provider },
-      },
+      condition: where.and(where.live(), where.contains(field('spec', 'providers'), provider)),
       failure: () => new ListingGone(),
     },
     {
-      type: 'record',
+      type: 'putRecord',
       key: keys.providerRef(provider, sandbox),
-      put: { sandbox },
-      condition: { expression: 'attribute_not_exists(#pk)', names: { '#pk': 'pk' } },
+      record: { sandbox },
+      condition: where.absent(),
       failure: () => new RefExists(),
     },
-    {
-      type: 'record',
-      key: keys.providerRefs(provider),
-      update: {
-        expression: 'ADD #count :one',
-        names: { '#count': REF_COUNT },
-        values: { ':one': 1 },
-      },
-    },
+    { type: 'counter', key: keys.providerRefs(provider), by: 1 },
   ];
 }
 
@@ -102,7 +86,7 @@ export function unrecordedListingCheck(sandbox: string, provider: string): Trans
   return {
     type: 'check',
     key: keys.providerRef(provider, sandbox),
-    condition: { expression: 'attribute_not_exists(#pk)', names: { '#pk': 'pk' } },
+    condition: where.absent(),
     failure: () => new RefAppeared(),
   };
 }

@@ -1,7 +1,7 @@
 import { LIMITS } from '#lib/api/limits.ts';
 import type { CreateProviderBody, UpdateProviderBody } from '#lib/api/schemas/providers.ts';
 import { Aborted, FailedPrecondition, InvalidArgument } from '#lib/errors.ts';
-import { MAX_ATTEMPTS } from '#lib/store/backoff.ts';
+import { where } from '#lib/store/expression.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import {
   assertObjectSize,
@@ -11,7 +11,7 @@ import {
   preconditionOf,
 } from './context.ts';
 import { index, Kind, keys } from './keys.ts';
-import { providerRefsComplete, REF_COUNT, sandboxesListing } from './provider-refs.ts';
+import { providerRefsComplete, sandboxesListing } from './provider-refs.ts';
 import type { ProviderData } from './types.ts';
 
 const subject = (name: string) => ({ kind: Kind.Provider, name });
@@ -133,43 +133,51 @@ export async function deleteProvider(
 ): Promise<StoredObject<ProviderData>> {
   const { store } = ctx;
   const expected = ctx.expectedResourceVersion ?? 0;
-  let current = await store.mustGet<ProviderData>(keys.provider(name), subject(name));
-  for (let attempt = 1; ; attempt++) {
-    if (
-      (expected > 0 && current.resourceVersion !== expected) ||
-      (ctx.expectedId && ctx.expectedId !== current.id)
-    ) {
-      throw new Aborted(Kind.Provider, name, current.resourceVersion, current);
-    }
-    if (attempt === 1 && !(await providerRefsComplete(store))) {
-      const legacy = await sandboxesListing(store, name);
-      if (legacy.length) throw await providerInUse(ctx, name, legacy);
-    }
-    try {
-      await store.transact(
-        [
-          { type: 'delete', subject: subject(name), base: current },
-          {
-            type: 'record',
-            key: keys.providerRefs(name),
-            remove: true,
-            condition: {
-              expression: 'attribute_not_exists(#count) OR #count <= :zero',
-              names: { '#count': REF_COUNT },
-              values: { ':zero': 0 },
+  // A conflict re-plans from the provider the failed transaction returned: no second read.
+  let conflicted: StoredObject<ProviderData> | undefined;
+  try {
+    const res = await store.transactWithRetry({
+      requestId: `${ctx.requestId}:delete`,
+      read: async (attempt) => {
+        if (attempt > 1 && conflicted) return conflicted;
+        const current = await store.mustGet<ProviderData>(keys.provider(name), subject(name));
+        if (!(await providerRefsComplete(store))) {
+          const legacy = await sandboxesListing(store, name);
+          if (legacy.length) throw await providerInUse(ctx, name, legacy);
+        }
+        return current;
+      },
+      plan: (current) => {
+        if (
+          (expected > 0 && current.resourceVersion !== expected) ||
+          (ctx.expectedId && ctx.expectedId !== current.id)
+        ) {
+          throw new Aborted(Kind.Provider, name, current.resourceVersion, current);
+        }
+        return {
+          ops: [
+            { type: 'delete', subject: subject(name), base: current },
+            {
+              type: 'deleteRecord',
+              key: keys.providerRefs(name),
+              condition: where.counterAtMost(0),
+              failure: () => new ProviderInUse(),
             },
-            failure: () => new ProviderInUse(),
-          },
-        ],
-        { requestId: `${ctx.requestId}:delete:${attempt}` },
-      );
-      ctx.stats.attempts += attempt;
-      return current;
-    } catch (err) {
-      if (err instanceof ProviderInUse) throw await providerInUse(ctx, name);
-      if (!(err instanceof Aborted) || expected > 0 || attempt >= MAX_ATTEMPTS) throw err;
-      current = err.current as StoredObject<ProviderData>;
-    }
+          ],
+          result: () => current,
+        };
+      },
+      retry: (err) => {
+        if (!(err instanceof Aborted) || expected > 0) return false;
+        conflicted = err.current as StoredObject<ProviderData>;
+        return true;
+      },
+    });
+    ctx.stats.attempts += res.attempts;
+    return res.value;
+  } catch (err) {
+    if (err instanceof ProviderInUse) throw await providerInUse(ctx, name);
+    throw err;
   }
 }
 

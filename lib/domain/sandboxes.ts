@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { CreateSandboxBody, SandboxStatusBody } from '#lib/api/schemas/sandboxes.ts';
-import { FailedPrecondition, NotFound } from '#lib/errors.ts';
-import { MAX_ATTEMPTS } from '#lib/store/backoff.ts';
+import { Aborted, FailedPrecondition, NotFound } from '#lib/errors.ts';
+import { field, where } from '#lib/store/expression.ts';
+import type { TransactPlan } from '#lib/store/store.ts';
 import type { TransactOp } from '#lib/store/transact.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { deleteChildren } from './children.ts';
@@ -13,7 +14,7 @@ import {
   preconditionOf,
 } from './context.ts';
 import { index, Kind, keys } from './keys.ts';
-import { REF_COUNT, RefAppeared, unrecordedListingCheck } from './provider-refs.ts';
+import { RefAppeared, unrecordedListingCheck } from './provider-refs.ts';
 import type { Condition, PolicyRevisionData, SandboxData, SettingsData } from './types.ts';
 
 export const sandboxSubject = (name: string) => ({ kind: Kind.Sandbox, name });
@@ -57,26 +58,15 @@ export function attachBookkeeping(sandbox: string, provider: string): TransactOp
     {
       type: 'check',
       key: keys.provider(provider),
-      condition: {
-        expression: 'attribute_exists(#pk) AND attribute_not_exists(#tomb)',
-        names: { '#pk': 'pk', '#tomb': 'tombstone' },
-      },
+      condition: where.live(),
       failure: () => new FailedPrecondition(`provider ${provider} does not exist`, { provider }),
     },
+    { type: 'counter', key: keys.providerRefs(provider), by: 1 },
     {
-      type: 'record',
-      key: keys.providerRefs(provider),
-      update: {
-        expression: 'ADD #count :one',
-        names: { '#count': REF_COUNT },
-        values: { ':one': 1 },
-      },
-    },
-    {
-      type: 'record',
+      type: 'putRecord',
       key: keys.providerRef(provider, sandbox),
-      put: { sandbox },
-      condition: { expression: 'attribute_not_exists(#pk)', names: { '#pk': 'pk' } },
+      record: { sandbox },
+      condition: where.absent(),
     },
   ];
 }
@@ -89,12 +79,7 @@ export function sandboxAcceptsChildren(sandbox: string): TransactOp {
   return {
     type: 'check',
     key: keys.sandbox(sandbox),
-    condition: {
-      expression:
-        'attribute_exists(#pk) AND attribute_not_exists(#tomb) AND #data.#phase <> :deleting',
-      names: { '#pk': 'pk', '#tomb': 'tombstone', '#data': 'data', '#phase': 'phase' },
-      values: { ':deleting': 'DELETING' },
-    },
+    condition: where.and(where.live(), where.differs(field('phase'), 'DELETING')),
     failure: (old) =>
       old
         ? new FailedPrecondition(`sandbox ${sandbox} is being deleted`, { sandbox })
@@ -106,21 +91,12 @@ export function sandboxAcceptsChildren(sandbox: string): TransactOp {
 export function detachBookkeeping(sandbox: string, provider: string): TransactOp[] {
   return [
     {
-      type: 'record',
+      type: 'deleteRecord',
       key: keys.providerRef(provider, sandbox),
-      remove: true,
-      condition: { expression: 'attribute_exists(#pk)', names: { '#pk': 'pk' } },
+      condition: where.live(),
       failure: () => new MissingRef(),
     },
-    {
-      type: 'record',
-      key: keys.providerRefs(provider),
-      update: {
-        expression: 'ADD #count :minus',
-        names: { '#count': REF_COUNT },
-        values: { ':minus': -1 },
-      },
-    },
+    { type: 'counter', key: keys.providerRefs(provider), by: -1 },
   ];
 }
 
@@ -239,28 +215,65 @@ export async function reportSandboxStatus(
 }
 
 /**
- * Deletes a sandbox and everything it owns. The sandbox is first marked DELETING (a CAS write:
- * no attach, session, service or policy write is accepted after it), then its children are
- * removed with conditional deletes, then the sandbox itself goes in one transaction with its
- * provider bookkeeping. A delete interrupted part-way is finished by the next delete call.
+ * Deletes a sandbox and everything it owns. The sandbox is first marked DELETING and its
+ * settings frozen, in one transaction (no attach, session, service, policy or setting write is
+ * accepted after it: each checks the phase, or meets the frozen settings, atomically), then its
+ * children are removed with conditional deletes, then the sandbox itself goes in one
+ * transaction with its provider bookkeeping. A delete interrupted part-way is finished by the
+ * next delete call.
  */
 export async function deleteSandbox(
   ctx: OperationContext,
   name: string,
 ): Promise<StoredObject<SandboxData>> {
   const { store } = ctx;
-  const marked = observe(
-    ctx,
-    await store.update<SandboxData>(
-      keys.sandbox(name),
-      sandboxSubject(name),
-      {
-        apply: (cur) =>
-          cur.data.phase === 'DELETING' ? undefined : { ...cur.data, phase: 'DELETING' },
-      },
-      { ...preconditionOf(ctx), requestId: `${ctx.requestId}:mark` },
-    ),
-  ).object;
+  const expected = ctx.expectedResourceVersion ?? 0;
+  const mark = await store.transactWithRetry({
+    requestId: `${ctx.requestId}:mark`,
+    read: () =>
+      Promise.all([
+        store.mustGet<SandboxData>(keys.sandbox(name), sandboxSubject(name)),
+        store.get<SettingsData>(keys.sandboxSettings(name)),
+      ]),
+    plan: ([sandbox, settings]): TransactPlan<StoredObject<SandboxData>> => {
+      if (
+        (expected > 0 && sandbox.resourceVersion !== expected) ||
+        (ctx.expectedId && ctx.expectedId !== sandbox.id)
+      ) {
+        throw new Aborted(Kind.Sandbox, name, sandbox.resourceVersion, sandbox);
+      }
+      const marked = sandbox.data.phase === 'DELETING';
+      if (marked && settings?.frozen) return { done: sandbox };
+      const ops: TransactOp[] = [];
+      if (!marked) {
+        ops.push({
+          type: 'update',
+          subject: sandboxSubject(name),
+          base: sandbox,
+          patch: { phase: 'DELETING' },
+        });
+      }
+      if (settings && !settings.frozen) {
+        ops.push({ type: 'freeze', key: keys.sandboxSettings(name) });
+      } else if (!settings) {
+        // Written before settings objects existed: none may appear while the mark is made.
+        ops.push({
+          type: 'check',
+          key: keys.sandboxSettings(name),
+          condition: where.absent(),
+          failure: () => new Aborted(Kind.SandboxSettings, name, 1, undefined),
+        });
+      }
+      return {
+        ops,
+        result: (res) => (marked ? sandbox : (res.objects[0] as StoredObject<SandboxData>)),
+      };
+    },
+    // A conflict on the sandbox itself is final when the caller named its version.
+    retry: (err) => err instanceof Aborted && !(expected > 0 && err.kind === Kind.Sandbox),
+  });
+  ctx.stats.attempts += mark.attempts;
+  const marked = mark.value;
 
   await deleteChildren(store, name, `${ctx.requestId}:children`);
 
@@ -268,26 +281,25 @@ export async function deleteSandbox(
   // (written before refs existed) may get one from migration 006 between this read and the
   // transaction, so the transaction checks that each one it did not see is still absent.
   const providers = marked.data.spec?.providers ?? [];
-  for (let attempt = 1; ; attempt++) {
-    const present = await Promise.all(
-      providers.map(
-        async (p) => (await store.records.get(keys.providerRef(p, name))) !== undefined,
+  const removed = await store.transactWithRetry({
+    requestId: `${ctx.requestId}:delete`,
+    read: () =>
+      Promise.all(
+        providers.map(
+          async (p) => (await store.records.get(keys.providerRef(p, name))) !== undefined,
+        ),
       ),
-    );
-    try {
-      const res = await store.transact(
-        [
-          { type: 'delete', subject: sandboxSubject(name), base: marked },
-          ...providers.flatMap((p, i) =>
-            present[i] ? detachBookkeeping(name, p) : [unrecordedListingCheck(name, p)],
-          ),
-        ],
-        { requestId: `${ctx.requestId}:delete` },
-      );
-      ctx.stats.attempts += res.attempts;
-      return marked;
-    } catch (err) {
-      if (!(err instanceof RefAppeared) || attempt >= MAX_ATTEMPTS) throw err;
-    }
-  }
+    plan: (present) => ({
+      ops: [
+        { type: 'delete', subject: sandboxSubject(name), base: marked },
+        ...providers.flatMap((p, i) =>
+          present[i] ? detachBookkeeping(name, p) : [unrecordedListingCheck(name, p)],
+        ),
+      ],
+      result: () => marked,
+    }),
+    retry: (err) => err instanceof RefAppeared,
+  });
+  ctx.stats.attempts += removed.attempts;
+  return marked;
 }

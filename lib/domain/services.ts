@@ -1,6 +1,5 @@
 import type { ServiceBody } from '#lib/api/schemas/sessions.ts';
-import { Aborted, AlreadyExists, NotFound } from '#lib/errors.ts';
-import { backoff, MAX_ATTEMPTS } from '#lib/store/backoff.ts';
+import { Aborted, AlreadyExists } from '#lib/errors.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
 import { childPrefix, index, Kind, keys } from './keys.ts';
@@ -26,7 +25,7 @@ export interface ExposeResult {
 /**
  * Creates or updates an endpoint. The create is a transaction that checks the sandbox is live
  * and not being deleted; when two first exposes race, the loser's create fails on
- * `attribute_not_exists` and it updates the winner's endpoint through CAS instead.
+ * its free-key condition and it updates the winner's endpoint through CAS instead.
  */
 export async function exposeService(
   ctx: OperationContext,
@@ -90,27 +89,25 @@ export async function deleteService(ctx: OperationContext, sandbox: string, serv
   const key = keys.service(sandbox, service);
   const subj = subject(sandbox, service);
   const expected = ctx.expectedResourceVersion ?? 0;
-  for (let attempt = 1; ; attempt++) {
-    const current = await ctx.store.get<ServiceData>(key);
-    if (!current) throw new NotFound(subj.kind, subj.name);
-    if (
-      (expected > 0 && current.resourceVersion !== expected) ||
-      (ctx.expectedId && ctx.expectedId !== current.id)
-    ) {
-      throw new Aborted(subj.kind, subj.name, current.resourceVersion, current);
-    }
-    try {
-      const res = await ctx.store.transact(
-        [{ type: 'delete', subject: subj, base: current }, sandboxAcceptsChildren(sandbox)],
-        { requestId: ctx.requestId },
-      );
-      ctx.stats.attempts += res.attempts;
-      return current;
-    } catch (err) {
-      if (!(err instanceof Aborted) || expected > 0 || attempt >= MAX_ATTEMPTS) throw err;
-      await backoff(attempt);
-    }
-  }
+  const res = await ctx.store.transactWithRetry({
+    requestId: ctx.requestId,
+    read: () => ctx.store.mustGet<ServiceData>(key, subj),
+    plan: (current) => {
+      if (
+        (expected > 0 && current.resourceVersion !== expected) ||
+        (ctx.expectedId && ctx.expectedId !== current.id)
+      ) {
+        throw new Aborted(subj.kind, subj.name, current.resourceVersion, current);
+      }
+      return {
+        ops: [{ type: 'delete', subject: subj, base: current }, sandboxAcceptsChildren(sandbox)],
+        result: () => current,
+      };
+    },
+    retry: (err) => err instanceof Aborted && expected === 0,
+  });
+  ctx.stats.attempts += res.attempts;
+  return res.value;
 }
 
 export function listServices(

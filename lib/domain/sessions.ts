@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { LIMITS } from '#lib/api/limits.ts';
 import type { SSHSessionBody } from '#lib/api/schemas/sessions.ts';
 import { FailedPrecondition, NotFound } from '#lib/errors.ts';
+import { field, where } from '#lib/store/expression.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
 import { childPrefix, index, Kind, keys } from './keys.ts';
@@ -41,11 +42,7 @@ export async function createSession(
       {
         type: 'check',
         key: keys.sandbox(sandbox),
-        condition: {
-          expression: '#data.#phase = :ready AND attribute_not_exists(#tomb)',
-          names: { '#data': 'data', '#phase': 'phase', '#tomb': 'tombstone' },
-          values: { ':ready': 'READY' },
-        },
+        condition: where.and(where.live(), where.equals(field('phase'), 'READY')),
         failure: (old) => {
           if (!old) return new NotFound(Kind.Sandbox, sandbox);
           const phase = (old.data as SandboxData | undefined)?.phase ?? 'UNKNOWN';
@@ -67,10 +64,10 @@ export async function createSession(
         },
       },
       {
-        type: 'record',
+        type: 'putRecord',
         key: keys.sshSessionPointer(id),
-        put: { sandbox },
-        condition: { expression: 'attribute_not_exists(#pk)', names: { '#pk': 'pk' } },
+        record: { sandbox },
+        condition: where.absent(),
       },
     ],
     { requestId: ctx.requestId },

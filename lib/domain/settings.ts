@@ -1,5 +1,6 @@
 import { LIMITS } from '#lib/api/limits.ts';
-import { AlreadyExists, InvalidArgument, NotFound } from '#lib/errors.ts';
+import { AlreadyExists, FailedPrecondition, InvalidArgument, NotFound } from '#lib/errors.ts';
+import { change, field, where } from '#lib/store/expression.ts';
 import type { ItemKey, Mutation, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
 import { Kind, keys } from './keys.ts';
@@ -16,7 +17,8 @@ function target(scope: Scope): { key: ItemKey; kind: Kind; name: string } {
 
 /**
  * The settings object of a scope. A sandbox's is created with the sandbox; the global one is
- * created on first use with `attribute_not_exists`, so concurrent first uses make one object.
+ * created on first use by a create, which only a free key accepts, so concurrent first uses make
+ * one object.
  */
 export async function getSettings(
   ctx: OperationContext,
@@ -46,8 +48,10 @@ export async function getSettings(
 }
 
 /**
- * Sets (value) or deletes (undefined) one key. Server-driven writes re-apply on the latest
- * settings, so concurrent writers of different keys all keep theirs.
+ * Sets (value) or deletes (undefined) one key: one UpdateItem, no read. Server-driven writes
+ * carry no version condition, so concurrent writers of different keys never conflict and all
+ * keep theirs; each still bumps the version by exactly 1, and a write that changes nothing
+ * (the key already holds the value) keeps it.
  */
 export async function writeSetting(
   ctx: OperationContext,
@@ -56,8 +60,14 @@ export async function writeSetting(
   value: SettingValue | undefined,
 ): Promise<StoredObject<SettingsData>> {
   const t = target(scope);
+  const path = ['settings', key];
   const mutation: Mutation<SettingsData> = {
     apply: (cur) => {
+      // Frozen by the sandbox's delete: the delete would discard the write.
+      if (cur.frozen) {
+        const sandbox = scope === 'global' ? '' : scope.sandbox;
+        throw new FailedPrecondition(`sandbox ${sandbox} is being deleted`, { sandbox });
+      }
       const settings = { ...(cur.data.settings ?? {}) };
       if (value === undefined) {
         if (!(key in settings)) return undefined;
@@ -76,36 +86,23 @@ export async function writeSetting(
       }
       return { settings };
     },
-    expression:
+    // One key's change commutes with every other key's: no read, no version condition, and
+    // a new key only while the map has room (the bound that keeps the object in its limit).
+    blind:
       value === undefined
-        ? {
-            remove: ['#data.#settings.#key'],
-            condition: 'attribute_exists(#data.#settings.#key)',
-            names: { '#settings': 'settings', '#key': key },
-          }
+        ? { changes: [change.remove(path)] }
         : {
-            set: ['#data.#settings.#key = :value'],
-            // A new key only while the map has room; otherwise `apply` explains.
-            condition:
-              '(attribute_exists(#data.#settings.#key) AND #data.#settings.#key <> :value) OR ' +
-              '(attribute_not_exists(#data.#settings.#key) AND size(#data.#settings) < :maxKeys)',
-            names: { '#settings': 'settings', '#key': key },
-            values: { ':value': value, ':maxKeys': LIMITS.settingsKeys },
+            changes: [change.set(path, value)],
+            requires: where.or(
+              where.present(field(...path)),
+              where.sizeBelow(field('settings'), LIMITS.settingsKeys),
+            ),
           },
   };
   const subject = { kind: t.kind, name: t.name };
-  // A sandbox's settings change only while the sandbox is not being deleted: the write is one
-  // transaction with that check, so a delete never discards an acknowledged setting.
-  const write = () =>
-    scope === 'global'
-      ? ctx.store.update<SettingsData>(t.key, subject, mutation, preconditionOf(ctx))
-      : ctx.store.updateInTransaction<SettingsData>(
-          t.key,
-          subject,
-          mutation,
-          preconditionOf(ctx),
-          () => [sandboxAcceptsChildren(scope.sandbox)],
-        );
+  // A sandbox's settings are frozen by its delete in the same transaction that marks it
+  // DELETING, so this one write cannot land after the delete began.
+  const write = () => ctx.store.update<SettingsData>(t.key, subject, mutation, preconditionOf(ctx));
   try {
     return observe(ctx, await write()).object;
   } catch (err) {

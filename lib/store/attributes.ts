@@ -1,5 +1,8 @@
 import type { ItemKey, StoredObject } from './types.ts';
 
+/** Set on an object whose owner's delete froze it (see the `freeze` transaction op). */
+export const FROZEN = 'frozen';
+
 /** Attribute names of object items. */
 export const A = {
   pk: 'pk',
@@ -50,6 +53,7 @@ export function toObject<D>(item: Item): StoredObject<D> {
     updatedAt: (item[A.updatedAt] as string | undefined) ?? createdAt,
     labels: (item[A.labels] as Record<string, string> | undefined) ?? {},
     data: (item[A.data] as D | undefined) ?? ({} as D),
+    ...(item[FROZEN] === true ? { frozen: true as const } : {}),
   };
 }
 
@@ -65,5 +69,6 @@ export function itemOf(obj: StoredObject<unknown>): Item {
     [A.updatedAt]: obj.updatedAt,
     [A.labels]: obj.labels,
     [A.data]: obj.data,
+    ...(obj.frozen ? { [FROZEN]: true } : {}),
   };
 }

@@ -1,18 +1,35 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Item } from './attributes.ts';
+import { A, type Item } from './attributes.ts';
+import type { Placeholders } from './expression.ts';
 
-/** Condition on the expected version; an item without a version (legacy) matches version 1. */
-export function versionCondition(expected: number): string {
-  const live = 'attribute_not_exists(#tomb)';
-  return expected === 1
-    ? `(#rv = :expected OR (attribute_not_exists(#rv) AND attribute_exists(#pk))) AND ${live}`
-    : `#rv = :expected AND ${live}`;
+/**
+ * The version bump: ADD for a write based on a stamped version; from version 1 (which a legacy
+ * item without the attribute also reads as) or with no base at all (a write without a read),
+ * `if_not_exists` makes a missing attribute count as 1.
+ */
+export function versionBump(
+  expected: number | undefined,
+  p: Placeholders,
+): { set?: string; add?: string } {
+  const rv = p.name(A.version);
+  const one = p.value(1);
+  return expected === undefined || expected === 1
+    ? { set: `${rv} = if_not_exists(${rv}, ${one}) + ${one}` }
+    : { add: `${rv} ${one}` };
 }
 
-/** The version bump: ADD for stamped items; a legacy item at (implicit) version 1 goes to 2. */
-export function versionBump(expected: number): { set?: string; add?: string } {
-  return expected === 1 ? { set: '#rv = if_not_exists(#rv, :one) + :one' } : { add: '#rv :one' };
+/** SET, REMOVE and ADD clauses as one UpdateExpression. */
+export function updateExpression(
+  set: readonly string[],
+  remove: readonly string[],
+  bump: { set?: string; add?: string },
+): string {
+  const sets = [...set, ...(bump.set ? [bump.set] : [])];
+  let expression = sets.length ? `SET ${sets.join(', ')}` : '';
+  if (remove.length) expression += ` REMOVE ${remove.join(', ')}`;
+  if (bump.add) expression += ` ADD ${bump.add}`;
+  return expression.trim();
 }
 
 /** Reads the item that DynamoDB returned with a failed condition (`ALL_OLD`), raw or unmarshalled. */

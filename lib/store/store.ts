@@ -20,7 +20,15 @@ import {
   versionOf,
 } from './attributes.ts';
 import { backoff, MAX_ATTEMPTS } from './backoff.ts';
-import { isConditionFailure, oldItemOf, versionBump, versionCondition } from './conditions.ts';
+import { isConditionFailure, oldItemOf, updateExpression, versionBump } from './conditions.ts';
+import {
+  type Condition,
+  changesSomething,
+  Placeholders,
+  renderChanges,
+  renderCondition,
+  where,
+} from './expression.ts';
 import { decodePageToken, encodePageToken } from './page-token.ts';
 import { Records } from './records.ts';
 import { translateSdkError } from './sdk-errors.ts';
@@ -102,14 +110,15 @@ export class Store {
   /** Creates an object at version 1; a taken key → ALREADY_EXISTS. */
   async create<D>(obj: NewObject<D>, opts: { requestId: string }): Promise<WriteResult<D>> {
     const item = this.newItem(obj, opts.requestId);
+    const p = new Placeholders();
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: item,
-          ConditionExpression: 'attribute_not_exists(#pk) OR #tomb = :true',
-          ExpressionAttributeNames: { '#pk': A.pk, '#tomb': A.tombstone },
-          ExpressionAttributeValues: { ':true': true },
+          ConditionExpression: renderCondition(where.absent(), p),
+          ExpressionAttributeNames: p.names,
+          ExpressionAttributeValues: p.values,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
@@ -151,11 +160,17 @@ export class Store {
   /**
    * Applies a mutation under optimistic concurrency.
    *
-   * Client-driven (`expectedResourceVersion` > 0): with an expression, one UpdateItem and no
-   * read; a failed condition is explained from the returned item (gone → NOT_FOUND, other
-   * version → ABORTED with the current object, same version → `apply` decides: no-op or a
-   * conditioned rewrite). Server-driven: read, apply, write conditioned on the version read; a
-   * conflict re-applies on the item DynamoDB returned, up to {@link MAX_ATTEMPTS} attempts.
+   * A blind mutation (structured changes whose outcome does not depend on the rest of the
+   * object) is one UpdateItem and no read, client- and server-driven alike: conditioned on
+   * what the change itself requires (the object live and not frozen, its own requirements, the
+   * no-op guard) and, client-driven, on the version — never on a version it did not read. A
+   * failed condition is explained from the item DynamoDB returned: gone → NOT_FOUND, other
+   * version (client-driven) → ABORTED with the current object, else the change's pure
+   * `apply(current)` decides: nothing to do (a no-op success, version kept) or a domain error.
+   *
+   * Any other mutation reads, applies and writes conditioned on the version it read (the shape
+   * of Kubernetes' `GuaranteedUpdate`); server-driven, a conflict re-applies on the item the
+   * failed write returned, up to {@link MAX_ATTEMPTS} attempts with backoff.
    */
   async update<D>(
     key: ItemKey,
@@ -166,19 +181,11 @@ export class Store {
       current?: StoredObject<D>;
     },
   ): Promise<WriteResult<D>> {
+    if (mutation.blind) return this.updateBlind(key, subject, mutation, opts);
     const expected = opts.expectedResourceVersion ?? 0;
     const clientDriven = expected > 0;
     let attempts = 0;
     let current: Item | undefined = opts.current ? itemOf(opts.current) : undefined;
-
-    if (clientDriven && mutation.expression) {
-      attempts++;
-      const outcome = await this.writeExpression(key, mutation, expected, opts);
-      if (outcome.ok) return { ...outcome.result, attempts };
-      current = outcome.current;
-      if (!current) throw new NotFound(subject.kind, subject.name);
-    }
-
     for (;;) {
       if (!current) {
         current = await this.getItem(key);
@@ -191,140 +198,123 @@ export class Store {
           return { object: toObject<D>(current), changed: true, attempts, resolvedByReceipt: true };
         }
       }
-      if (opts.expectedId && current[A.id] !== opts.expectedId) {
-        throw new Aborted(subject.kind, subject.name, versionOf(current), toObject(current));
-      }
-      const version = versionOf(current);
-      if (clientDriven && version !== expected) {
-        throw new Aborted(subject.kind, subject.name, version, toObject(current));
-      }
+      this.assertPrecondition(current, subject, opts);
       const before = toObject<D>(current);
       const next = mutation.apply(before);
       if (next === undefined || isDeepStrictEqual(next, before.data)) {
         return { object: before, changed: false, attempts, resolvedByReceipt: false };
       }
       attempts++;
-      const outcome = await this.writeData(key, next, version, opts);
+      const version = versionOf(current);
+      const p = new Placeholders();
+      const outcome = await this.sendUpdate<D>(key, version, opts, p, {
+        set: [`${p.name(A.data)} = ${p.value(next)}`],
+        remove: [],
+        bump: versionBump(version, p),
+        condition: this.writeCondition(version, opts),
+      });
       if (outcome.ok) return { ...outcome.result, attempts };
       current = outcome.current;
       if (!current) throw new NotFound(subject.kind, subject.name);
-      const latest = versionOf(current);
       if (clientDriven || attempts >= MAX_ATTEMPTS) {
-        throw new Aborted(subject.kind, subject.name, latest, toObject(current));
+        throw new Aborted(subject.kind, subject.name, versionOf(current), toObject(current));
       }
       await backoff(attempts);
     }
   }
 
-  private async writeExpression<D>(
+  /** A version (or id) the caller expects and the item does not have → ABORTED. */
+  private assertPrecondition(item: Item, subject: Subject, opts: WriteOptions): void {
+    const expected = opts.expectedResourceVersion ?? 0;
+    if (
+      (opts.expectedId && item[A.id] !== opts.expectedId) ||
+      (expected > 0 && versionOf(item) !== expected)
+    ) {
+      throw new Aborted(subject.kind, subject.name, versionOf(item), toObject(item));
+    }
+  }
+
+  /** What every update of an object is conditioned on: the version it is based on, not frozen. */
+  private writeCondition(version: number | undefined, opts: WriteOptions): Condition {
+    return where.and(
+      version === undefined ? where.live() : where.version(version),
+      where.notFrozen(),
+      ...(opts.expectedId ? [where.id(opts.expectedId)] : []),
+    );
+  }
+
+  private async updateBlind<D>(
     key: ItemKey,
+    subject: Subject,
     mutation: Mutation<D>,
-    expected: number,
     opts: WriteOptions,
-  ): Promise<WriteOutcome<D>> {
-    const fragment = mutation.expression!;
-    const bump = versionBump(expected);
-    const set = [
-      ...(fragment.set ?? []),
-      '#updatedAt = :now',
-      '#receipt = :rid',
-      ...(bump.set ? [bump.set] : []),
-    ];
-    let expression = `SET ${set.join(', ')}`;
-    if (fragment.remove?.length) expression += ` REMOVE ${fragment.remove.join(', ')}`;
-    if (bump.add) expression += ` ADD ${bump.add}`;
-    let condition = versionCondition(expected);
-    if (opts.expectedId) condition += ' AND #id = :expectedId';
-    if (fragment.condition) condition += ` AND (${fragment.condition})`;
-    return this.sendUpdate<D>(key, expected, opts, {
-      UpdateExpression: expression,
-      ConditionExpression: condition,
-      ExpressionAttributeNames: {
-        ...this.baseNames(expected, opts),
-        '#data': A.data,
-        '#updatedAt': A.updatedAt,
-        '#receipt': A.receipt,
-        ...fragment.names,
-      },
-      ExpressionAttributeValues: {
-        ...this.baseValues(expected, opts),
-        ':now': now(),
-        ':rid': opts.requestId,
-        ...fragment.values,
-      },
-    });
+  ): Promise<WriteResult<D>> {
+    const blind = mutation.blind!;
+    const expected = opts.expectedResourceVersion ?? 0;
+    const version = expected > 0 ? expected : undefined;
+    for (let attempts = 1; ; attempts++) {
+      const p = new Placeholders();
+      const { set, remove } = renderChanges(blind.changes, p);
+      const outcome = await this.sendUpdate<D>(key, version, opts, p, {
+        set,
+        remove,
+        bump: versionBump(version, p),
+        condition: where.and(
+          this.writeCondition(version, opts),
+          // A server-driven retry of this very write (its response lost) meets its receipt.
+          ...(version === undefined ? [where.notReceipt(opts.requestId)] : []),
+          ...(blind.requires ? [blind.requires] : []),
+          changesSomething(blind.changes),
+        ),
+      });
+      if (outcome.ok) return { ...outcome.result, attempts };
+      const current = outcome.current;
+      if (!current) throw new NotFound(subject.kind, subject.name);
+      this.assertPrecondition(current, subject, opts);
+      const before = toObject<D>(current);
+      const next = mutation.apply(before);
+      if (next === undefined || isDeepStrictEqual(next, before.data)) {
+        return { object: before, changed: false, attempts, resolvedByReceipt: false };
+      }
+      // The item changed between the condition and the explanation: try again.
+      if (attempts >= MAX_ATTEMPTS) {
+        throw new Aborted(subject.kind, subject.name, versionOf(current), before);
+      }
+    }
   }
 
-  private async writeData<D>(
-    key: ItemKey,
-    data: D,
-    expected: number,
-    opts: WriteOptions,
-  ): Promise<WriteOutcome<D>> {
-    const bump = versionBump(expected);
-    const set = [
-      '#data = :data',
-      '#updatedAt = :now',
-      '#receipt = :rid',
-      ...(bump.set ? [bump.set] : []),
-    ];
-    let expression = `SET ${set.join(', ')}`;
-    if (bump.add) expression += ` ADD ${bump.add}`;
-    let condition = versionCondition(expected);
-    if (opts.expectedId) condition += ' AND #id = :expectedId';
-    return this.sendUpdate<D>(key, expected, opts, {
-      UpdateExpression: expression,
-      ConditionExpression: condition,
-      ExpressionAttributeNames: {
-        ...this.baseNames(expected, opts),
-        '#data': A.data,
-        '#updatedAt': A.updatedAt,
-        '#receipt': A.receipt,
-      },
-      ExpressionAttributeValues: {
-        ...this.baseValues(expected, opts),
-        ':data': data,
-        ':now': now(),
-        ':rid': opts.requestId,
-      },
-    });
-  }
-
-  private baseNames(expected: number, opts: WriteOptions): Record<string, string> {
-    return {
-      '#rv': A.version,
-      '#tomb': A.tombstone,
-      ...(expected === 1 ? { '#pk': A.pk } : {}),
-      ...(opts.expectedId ? { '#id': A.id } : {}),
-    };
-  }
-
-  private baseValues(expected: number, opts: WriteOptions): Record<string, unknown> {
-    return {
-      ':expected': expected,
-      ':one': 1,
-      ...(opts.expectedId ? { ':expectedId': opts.expectedId } : {}),
-    };
-  }
-
+  /**
+   * Sends one conditional UpdateItem that also stamps the update time and the receipt, and
+   * returns the new object (ALL_NEW) or the item that failed the condition (ALL_OLD).
+   */
   private async sendUpdate<D>(
     key: ItemKey,
-    expected: number,
+    expected: number | undefined,
     opts: WriteOptions,
-    input: Pick<
-      ConstructorParameters<typeof UpdateCommand>[0],
-      | 'UpdateExpression'
-      | 'ConditionExpression'
-      | 'ExpressionAttributeNames'
-      | 'ExpressionAttributeValues'
-    >,
+    p: Placeholders,
+    write: {
+      set: string[];
+      remove: string[];
+      bump: { set?: string; add?: string };
+      condition: Condition;
+    },
   ): Promise<WriteOutcome<D>> {
+    const set = [
+      ...write.set,
+      `${p.name(A.updatedAt)} = ${p.value(now())}`,
+      `${p.name(A.receipt)} = ${p.value(opts.requestId)}`,
+    ];
+    const UpdateExpression = updateExpression(set, write.remove, write.bump);
+    const ConditionExpression = renderCondition(write.condition, p);
     try {
       const res = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
-          ...input,
+          UpdateExpression,
+          ConditionExpression,
+          ExpressionAttributeNames: p.names,
+          ExpressionAttributeValues: p.values,
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -339,8 +329,11 @@ export class Store {
       const old = oldItemOf(err);
       if (!isLive(old)) return { ok: false, current: undefined };
       // Our own write already applied (the SDK retried after a lost response): its receipt is
-      // on the item at exactly the version this write produces.
-      if (old[A.receipt] === opts.requestId && versionOf(old) === expected + 1) {
+      // on the item, at exactly the version this write produces when it was based on one.
+      if (
+        old[A.receipt] === opts.requestId &&
+        (expected === undefined || versionOf(old) === expected + 1)
+      ) {
         return {
           ok: true,
           result: { object: toObject<D>(old), changed: true, attempts: 1, resolvedByReceipt: true },
@@ -364,21 +357,21 @@ export class Store {
     }
     for (let attempt = 1; ; attempt++) {
       const version = current ? versionOf(current) : expected;
-      if (current && opts.expectedId && current[A.id] !== opts.expectedId) {
-        throw new Aborted(subject.kind, subject.name, version, toObject(current));
-      }
+      if (current)
+        this.assertPrecondition(current, subject, { ...opts, expectedResourceVersion: 0 });
+      const p = new Placeholders();
+      const condition = where.and(
+        where.version(version),
+        ...(opts.expectedId ? [where.id(opts.expectedId)] : []),
+      );
       try {
         const res = await this.client.send(
           new PutCommand({
             TableName: this.tableName,
             Item: this.tombstone(key, current, version, opts.requestId),
-            ConditionExpression:
-              versionCondition(version) + (opts.expectedId ? ' AND #id = :expectedId' : ''),
-            ExpressionAttributeNames: this.baseNames(version, opts),
-            ExpressionAttributeValues: {
-              ':expected': version,
-              ...(opts.expectedId ? { ':expectedId': opts.expectedId } : {}),
-            },
+            ConditionExpression: renderCondition(condition, p),
+            ExpressionAttributeNames: p.names,
+            ExpressionAttributeValues: p.values,
             ReturnValues: 'ALL_OLD',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
@@ -415,6 +408,42 @@ export class Store {
       [A.receipt]: requestId,
       [A.expiresAt]: Math.floor(Date.now() / 1000) + TOMBSTONE_TTL_SECONDS,
     };
+  }
+
+  /**
+   * A transactional CAS with retries, the one loop of its kind: `read` what the decision needs,
+   * `plan` the transaction from it (or say there is nothing to write), write it; when another
+   * writer changed an item meanwhile (ABORTED), read and plan again after the store's backoff,
+   * within its attempt budget. A plan that must not be re-planned (a client-driven
+   * precondition) says so with `retry`.
+   * @default retry: every ABORTED; maxAttempts: MAX_ATTEMPTS
+   */
+  async transactWithRetry<S, R>(opts: {
+    requestId: string;
+    read: (attempt: number) => Promise<S>;
+    plan: (state: S, attempt: number) => TransactPlan<R>;
+    /** Whether a failure is a conflict to read and plan again after. */
+    retry?: (err: unknown, attempt: number) => boolean;
+    maxAttempts?: number;
+  }): Promise<{ value: R; attempts: number }> {
+    const maxAttempts = opts.maxAttempts ?? MAX_ATTEMPTS;
+    let attempts = 0;
+    for (let attempt = 1; ; attempt++) {
+      const state = await opts.read(attempt);
+      const plan = opts.plan(state, attempt);
+      if ('done' in plan) return { value: plan.done, attempts };
+      try {
+        const res = await this.transact(plan.ops, { requestId: `${opts.requestId}:${attempt}` });
+        attempts += res.attempts;
+        return { value: plan.result(res), attempts };
+      } catch (err) {
+        const retry =
+          attempt < maxAttempts && (opts.retry ? opts.retry(err, attempt) : err instanceof Aborted);
+        if (!retry) throw err;
+        attempts++;
+        await backoff(Math.min(attempt, MAX_ATTEMPTS));
+      }
+    }
   }
 
   /** Several writes in one TransactWriteItems; see {@link transactWrite}. */
@@ -632,6 +661,11 @@ export class Store {
     };
   }
 }
+
+/** What a {@link Store.transactWithRetry} plan decided: a transaction, or nothing to write. */
+export type TransactPlan<R> =
+  | { ops: TransactOp[]; result: (res: TransactResult) => R }
+  | { done: R };
 
 type WriteOutcome<D> =
   | { ok: true; result: WriteResult<D> }

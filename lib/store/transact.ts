@@ -6,7 +6,16 @@ import { Aborted, AlreadyExists, NotFound, ResourceExhausted, Unavailable } from
 import { PLATFORM } from '#lib/platform-limits.ts';
 import { A, type Item, isLive, TOMBSTONE_TTL_SECONDS, toObject, versionOf } from './attributes.ts';
 import { backoff, MAX_ATTEMPTS } from './backoff.ts';
-import { versionBump, versionCondition } from './conditions.ts';
+import { updateExpression, versionBump } from './conditions.ts';
+import {
+  COUNT,
+  type Condition,
+  FROZEN,
+  field,
+  Placeholders,
+  renderCondition,
+  where,
+} from './expression.ts';
 import { translateSdkError } from './sdk-errors.ts';
 import type { Store } from './store.ts';
 import type { ItemKey, NewObject, StoredObject } from './types.ts';
@@ -16,19 +25,18 @@ interface Subject {
   name: string;
 }
 
-/** An extra condition on an op, in the caller's own `#n`/`:v` placeholders. */
-export interface Condition {
-  expression: string;
-  names?: Record<string, string>;
-  values?: Record<string, unknown>;
-}
-
 /** Explains a failed condition from the item as it was (undefined: absent or deleted). */
 export type FailureExplainer = (old: Item | undefined) => Error;
 
+/** What every op may add: a condition of its own, and how to explain its failure. */
+interface Guarded {
+  condition?: Condition;
+  failure?: FailureExplainer;
+}
+
 export type TransactOp =
   | { type: 'create'; object: NewObject<unknown> }
-  | {
+  | ({
       type: 'update';
       subject: Subject;
       /** The object the new data was computed from; its version is the condition. */
@@ -41,33 +49,24 @@ export type TransactOp =
        */
       patch?: Record<string, unknown>;
       expectedId?: string;
-      condition?: Condition;
-      failure?: FailureExplainer;
-    }
-  | {
+    } & Guarded)
+  | ({
       type: 'delete';
       subject: Subject;
       base: StoredObject<unknown>;
       expectedId?: string;
-      condition?: Condition;
-      failure?: FailureExplainer;
-    }
-  | {
-      type: 'check';
-      key: ItemKey;
-      condition: Condition;
-      failure: FailureExplainer;
-    }
-  | {
-      /** A write to a bookkeeping item that is not an object (no version, no receipt). */
-      type: 'record';
-      key: ItemKey;
-      update?: Condition & { expression: string };
-      put?: Item;
-      remove?: boolean;
-      condition?: Condition;
-      failure?: FailureExplainer;
-    };
+    } & Guarded)
+  | { type: 'check'; key: ItemKey; condition: Condition; failure: FailureExplainer }
+  /** Moves a counter record (created at 0 on first use); no version, no receipt. */
+  | ({ type: 'counter'; key: ItemKey; by: number } & Guarded)
+  /** Writes a bookkeeping record (not an object: no version, no receipt). */
+  | ({ type: 'putRecord'; key: ItemKey; record: Item } & Guarded)
+  | ({ type: 'deleteRecord'; key: ItemKey } & Guarded)
+  /**
+   * Freezes an object: from now on no write of the store accepts it (`where.notFrozen` is part
+   * of every object write), as its owner is being deleted. Its version and data stay.
+   */
+  | ({ type: 'freeze'; key: ItemKey } & Guarded);
 
 export interface TransactResult {
   /** Per op: the object it created or updated, computed without a read; else undefined. */
@@ -82,24 +81,32 @@ const THROTTLE_REASONS = new Set([
   'RequestLimitExceeded',
 ]);
 
-/** Builds the per-op inputs with placeholders namespaced by op index (`#n` → `#n_3`). */
-function scoped(condition: Condition | undefined, i: number) {
-  if (!condition) return { expression: undefined, names: {}, values: {} };
-  const rename = (s: string) => s.replace(/([#:][A-Za-z0-9_]+)/g, `$1_${i}`);
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(condition.names ?? {})) names[`${k}_${i}`] = v;
-  for (const [k, v] of Object.entries(condition.values ?? {})) values[`${k}_${i}`] = v;
-  return { expression: rename(condition.expression), names, values };
+/** The condition every write of an object carries: its version (and id), not frozen. */
+function objectCondition(base: StoredObject<unknown>, expectedId?: string): Condition {
+  return where.and(
+    where.version(base.resourceVersion),
+    where.notFrozen(),
+    ...(expectedId ? [where.id(expectedId)] : []),
+  );
 }
 
-function and(...parts: Array<string | undefined>): string | undefined {
-  const present = parts.filter((p): p is string => !!p);
-  return present.length ? present.map((p) => `(${p})`).join(' AND ') : undefined;
-}
+const conditionOf = (...parts: Array<Condition | undefined>): Condition | undefined => {
+  const present = parts.filter((c): c is Condition => c !== undefined);
+  return present.length === 0
+    ? undefined
+    : present.length === 1
+      ? present[0]
+      : where.and(...present);
+};
 
-function nonEmpty<T extends object>(o: T): T | undefined {
-  return Object.keys(o).length ? o : undefined;
+/** ConditionExpression and placeholders, or nothing when there is no condition. */
+function rendered(p: Placeholders, condition: Condition | undefined) {
+  const expression = condition ? renderCondition(condition, p) : undefined;
+  return {
+    ...(expression ? { ConditionExpression: expression } : {}),
+    ExpressionAttributeNames: p.namesOrUndefined,
+    ExpressionAttributeValues: p.valuesOrUndefined,
+  };
 }
 
 /**
@@ -117,187 +124,135 @@ export async function transactWrite(
   const at = new Date().toISOString();
   const objects: Array<StoredObject<unknown> | undefined> = [];
   const items = ops.map((op, i) => {
-    const table = store.tableName;
+    const TableName = store.tableName;
+    const p = new Placeholders(`o${i}`);
+    const ReturnValuesOnConditionCheckFailure = 'ALL_OLD' as const;
     switch (op.type) {
       case 'create': {
         const item = store.newItem(op.object, opts.requestId);
         objects.push(toObject(item));
         return {
           Put: {
-            TableName: table,
+            TableName,
             Item: item,
-            ConditionExpression: `attribute_not_exists(#pk_${i}) OR #tomb_${i} = :true_${i}`,
-            ExpressionAttributeNames: { [`#pk_${i}`]: A.pk, [`#tomb_${i}`]: A.tombstone },
-            ExpressionAttributeValues: { [`:true_${i}`]: true },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+            ...rendered(p, where.absent()),
+            ReturnValuesOnConditionCheckFailure,
           },
         };
       }
       case 'update': {
         const expected = op.base.resourceVersion;
-        const bump = versionBump(expected);
-        const extra = scoped(op.condition, i);
-        const base = scoped(
-          {
-            expression:
-              versionCondition(expected) + (op.expectedId ? ' AND #id = :expectedId' : ''),
-            names: {
-              '#rv': A.version,
-              '#tomb': A.tombstone,
-              ...(expected === 1 ? { '#pk': A.pk } : {}),
-              ...(op.expectedId ? { '#id': A.id } : {}),
-            },
-            values: {
-              ':expected': expected,
-              ...(op.expectedId ? { ':expectedId': op.expectedId } : {}),
-            },
-          },
-          i,
+        const condition = conditionOf(objectCondition(op.base, op.expectedId), op.condition);
+        const set: string[] = [];
+        const remove: string[] = [];
+        if (op.patch) {
+          for (const [name, v] of Object.entries(op.patch)) {
+            const path = p.path(field(name));
+            if (v === undefined) remove.push(path);
+            else set.push(`${path} = ${p.value(v)}`);
+          }
+        } else set.push(`${p.name(A.data)} = ${p.value(op.data)}`);
+        set.push(
+          `${p.name(A.updatedAt)} = ${p.value(at)}`,
+          `${p.name(A.receipt)} = ${p.value(opts.requestId)}`,
         );
-        const fields = Object.entries(op.patch ?? {});
-        const patchNames = Object.fromEntries(fields.map(([f], j) => [`#f${j}`, f]));
-        const patchValues = Object.fromEntries(
-          fields.flatMap(([, v], j) => (v === undefined ? [] : [[`:f${j}`, v]])),
-        );
-        const setFields = op.patch
-          ? fields.flatMap(([, v], j) => (v === undefined ? [] : [`#data.#f${j} = :f${j}`]))
-          : ['#data = :data'];
-        const removeFields = fields.flatMap(([, v], j) =>
-          v === undefined ? [`#data.#f${j}`] : [],
-        );
-        const set = scoped(
-          {
-            expression:
-              `SET ${[...setFields, '#updatedAt = :now', '#receipt = :rid'].join(', ')}` +
-              (bump.set ? `, ${bump.set}` : '') +
-              (removeFields.length ? ` REMOVE ${removeFields.join(', ')}` : '') +
-              (bump.add ? ` ADD ${bump.add}` : ''),
-            names: {
-              '#data': A.data,
-              '#updatedAt': A.updatedAt,
-              '#receipt': A.receipt,
-              '#rv': A.version,
-              ...patchNames,
-            },
-            values: {
-              ...(op.patch ? patchValues : { ':data': op.data }),
-              ':now': at,
-              ':rid': opts.requestId,
-              ':one': 1,
-            },
-          },
-          i,
-        );
-        const data = op.patch
+        const update = updateExpression(set, remove, versionBump(expected, p));
+        const newData = op.patch
           ? Object.fromEntries(
               Object.entries({ ...(op.base.data as object), ...op.patch }).filter(
                 ([, v]) => v !== undefined,
               ),
             )
           : op.data;
-        objects.push({ ...op.base, data, resourceVersion: expected + 1, updatedAt: at });
+        objects.push({ ...op.base, data: newData, resourceVersion: expected + 1, updatedAt: at });
         return {
           Update: {
-            TableName: table,
+            TableName,
             Key: op.base.key,
-            UpdateExpression: set.expression,
-            ConditionExpression: and(base.expression, extra.expression),
-            ExpressionAttributeNames: { ...set.names, ...base.names, ...extra.names },
-            ExpressionAttributeValues: { ...set.values, ...base.values, ...extra.values },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+            UpdateExpression: update,
+            ...rendered(p, condition),
+            ReturnValuesOnConditionCheckFailure,
           },
         };
       }
       case 'delete': {
-        const expected = op.base.resourceVersion;
-        const extra = scoped(op.condition, i);
-        const base = scoped(
-          {
-            expression:
-              versionCondition(expected) + (op.expectedId ? ' AND #id = :expectedId' : ''),
-            names: {
-              '#rv': A.version,
-              '#tomb': A.tombstone,
-              ...(expected === 1 ? { '#pk': A.pk } : {}),
-              ...(op.expectedId ? { '#id': A.id } : {}),
-            },
-            values: {
-              ':expected': expected,
-              ...(op.expectedId ? { ':expectedId': op.expectedId } : {}),
-            },
-          },
-          i,
-        );
         objects.push(undefined);
         return {
           Put: {
-            TableName: table,
+            TableName,
             Item: {
               ...op.base.key,
               [A.tombstone]: true,
-              [A.version]: expected,
+              [A.version]: op.base.resourceVersion,
               [A.id]: op.base.id,
               [A.kind]: op.base.kind,
               [A.receipt]: opts.requestId,
               [A.expiresAt]: Math.floor(Date.now() / 1000) + TOMBSTONE_TTL_SECONDS,
             },
-            ConditionExpression: and(base.expression, extra.expression),
-            ExpressionAttributeNames: { ...base.names, ...extra.names },
-            ExpressionAttributeValues: nonEmpty({ ...base.values, ...extra.values }),
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+            ...rendered(p, conditionOf(objectCondition(op.base, op.expectedId), op.condition)),
+            ReturnValuesOnConditionCheckFailure,
           },
         };
       }
       case 'check': {
-        const c = scoped(op.condition, i);
         objects.push(undefined);
+        const r = rendered(p, op.condition);
         return {
           ConditionCheck: {
-            TableName: table,
+            TableName,
             Key: op.key,
-            ConditionExpression: c.expression!,
-            ExpressionAttributeNames: nonEmpty(c.names),
-            ExpressionAttributeValues: nonEmpty(c.values),
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+            ConditionExpression: r.ConditionExpression!,
+            ExpressionAttributeNames: r.ExpressionAttributeNames,
+            ExpressionAttributeValues: r.ExpressionAttributeValues,
+            ReturnValuesOnConditionCheckFailure,
           },
         };
       }
-      case 'record': {
-        const c = scoped(op.condition, i);
+      case 'counter': {
         objects.push(undefined);
-        const common = {
-          TableName: table,
-          ConditionExpression: c.expression,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        const update = `ADD ${p.name(COUNT)} ${p.value(op.by)}`;
+        return {
+          Update: {
+            TableName,
+            Key: op.key,
+            UpdateExpression: update,
+            ...rendered(p, op.condition),
+            ReturnValuesOnConditionCheckFailure,
+          },
         };
-        if (op.update) {
-          const u = scoped(op.update, i);
-          return {
-            Update: {
-              ...common,
-              Key: op.key,
-              UpdateExpression: u.expression!,
-              ExpressionAttributeNames: nonEmpty({ ...u.names, ...c.names }),
-              ExpressionAttributeValues: nonEmpty({ ...u.values, ...c.values }),
-            },
-          };
-        }
-        if (op.put) {
-          return {
-            Put: {
-              ...common,
-              Item: { ...op.put, ...op.key },
-              ExpressionAttributeNames: nonEmpty(c.names),
-              ExpressionAttributeValues: nonEmpty(c.values),
-            },
-          };
-        }
+      }
+      case 'freeze': {
+        objects.push(undefined);
+        const update = `SET ${p.name(FROZEN)} = ${p.value(true)}`;
+        return {
+          Update: {
+            TableName,
+            Key: op.key,
+            UpdateExpression: update,
+            ...rendered(p, conditionOf(where.live(), op.condition)),
+            ReturnValuesOnConditionCheckFailure,
+          },
+        };
+      }
+      case 'putRecord': {
+        objects.push(undefined);
+        return {
+          Put: {
+            TableName,
+            Item: { ...op.record, ...op.key },
+            ...rendered(p, op.condition),
+            ReturnValuesOnConditionCheckFailure,
+          },
+        };
+      }
+      case 'deleteRecord': {
+        objects.push(undefined);
         return {
           Delete: {
-            ...common,
+            TableName,
             Key: op.key,
-            ExpressionAttributeNames: nonEmpty(c.names),
-            ExpressionAttributeValues: nonEmpty(c.values),
+            ...rendered(p, op.condition),
+            ReturnValuesOnConditionCheckFailure,
           },
         };
       }
@@ -402,7 +357,7 @@ function explain(op: TransactOp, old: Item | undefined): Error {
     }
     case 'check':
       return op.failure(isLive(old) ? old : undefined);
-    case 'record':
-      return op.failure ? op.failure(old) : new Error('bookkeeping condition failed');
+    default:
+      return op.failure ? op.failure(old) : new Error(`the ${op.type} condition failed`);
   }
 }

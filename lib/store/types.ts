@@ -1,3 +1,5 @@
+import type { Change, Condition } from './expression.ts';
+
 /** The primary key of one item. */
 export interface ItemKey {
   pk: string;
@@ -24,6 +26,8 @@ export interface StoredObject<D = Record<string, unknown>> {
   updatedAt: string;
   labels: Labels;
   data: D;
+  /** Present (true) when its owner's delete froze it: no write accepts it any more. */
+  frozen?: true;
 }
 
 export interface NewObject<D = Record<string, unknown>> {
@@ -47,20 +51,6 @@ export interface WriteOptions {
   expectedId?: string;
 }
 
-/**
- * A fragment of an update expression that performs a change without reading first.
- * Attribute names and values use the caller's own `#n`/`:v` placeholders; `#data` is the
- * item's data map and is always defined.
- */
-export interface UpdateFragment {
-  set?: string[];
-  remove?: string[];
-  /** Extra condition that must hold for the fast path; when it fails, `apply` decides. */
-  condition?: string;
-  names?: Record<string, string>;
-  values?: Record<string, unknown>;
-}
-
 /** A change to one object. */
 export interface Mutation<D> {
   /**
@@ -68,8 +58,13 @@ export interface Mutation<D> {
    * nothing changes. May throw a ShellgateError (e.g. a limit or a precondition).
    */
   apply(current: StoredObject<D>): D | undefined;
-  /** The same change as an update expression, used by client-driven writes (no read). */
-  expression?: UpdateFragment;
+  /**
+   * The same change as structured changes whose outcome does not depend on the rest of the
+   * object, with the condition it requires beyond the object being live and not frozen: then
+   * the store writes it in one UpdateItem without reading, and `apply` only explains a failed
+   * condition. It must describe exactly what `apply` does.
+   */
+  blind?: { changes: readonly Change[]; requires?: Condition };
 }
 
 export interface WriteResult<D> {

@@ -133,10 +133,17 @@ describe('a sandbox being deleted acknowledges no write', () => {
     await call('PUT', '/v1/sandboxes/going/config/settings/old', { body: { value: 1 } });
     const session = await call('POST', '/v1/sandboxes/going/ssh-sessions', { body: {} });
     expect(session.status).toBe(201);
-    await store.update<SandboxData>(
-      keys.sandbox('going'),
-      { kind: 'Sandbox', name: 'going' },
-      { apply: (cur) => ({ ...cur.data, phase: 'DELETING' }) },
+    const sandbox = await store.get<SandboxData>(keys.sandbox('going'));
+    await store.transact(
+      [
+        {
+          type: 'update',
+          subject: { kind: 'Sandbox', name: 'going' },
+          base: sandbox!,
+          patch: { phase: 'DELETING' },
+        },
+        { type: 'freeze', key: keys.sandboxSettings('going') },
+      ],
       { requestId: 'mark-deleting' },
     );
     const before = await store.queryAll(keys.sandboxPartition('going'));

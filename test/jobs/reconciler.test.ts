@@ -5,6 +5,7 @@ import { index, Kind, keys } from '#lib/domain/keys.ts';
 import type { SandboxData, SSHSessionData } from '#lib/domain/types.ts';
 import { reconcile } from '#lib/jobs/reconciler.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
+import { where } from '#lib/store/expression.ts';
 import { Store } from '#lib/store/store.ts';
 import { putSandbox } from '#test/support/sandboxes.ts';
 import { createTestStore, dynamoEndpoint } from '#test/support/store.ts';
@@ -45,10 +46,10 @@ async function createSession(sandbox: string, data: Partial<SSHSessionData>, db:
         },
       },
       {
-        type: 'record',
+        type: 'putRecord',
         key: keys.sshSessionPointer(id),
-        put: { sandbox },
-        condition: { expression: 'attribute_not_exists(#pk)', names: { '#pk': 'pk' } },
+        record: { sandbox },
+        condition: where.absent(),
       },
     ],
     { requestId: randomUUID() },

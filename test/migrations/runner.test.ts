@@ -192,7 +192,10 @@ describe('migration runner', () => {
         if (command === 'UpdateItemCommand' && input.UpdateExpression === 'SET #rv = :one') {
           stampsA++;
         }
-        const progress = input.ExpressionAttributeValues?.[':record']?.M?.progress;
+        // The lease keeper's write of the migration record carries its progress.
+        const progress = Object.values(input.ExpressionAttributeValues ?? {})
+          .map((v) => v?.M?.progress)
+          .find((p) => p !== undefined);
         if (command === 'UpdateItemCommand' && hasStampedPage(progress)) dead = true;
         return result;
       },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Aborted, AlreadyExists, FailedPrecondition, NotFound } from '#lib/errors.ts';
+import { change, field, where } from '#lib/store/expression.ts';
 import type { Store } from '#lib/store/store.ts';
 import type { Mutation, Page, StoredObject } from '#lib/store/types.ts';
 import { loseResponses } from '#test/support/faults.ts';
@@ -51,7 +52,7 @@ function setEntry(k: string, v: string): Mutation<Widget> {
   };
 }
 
-/** Appends a tag in one expression, at most 3 tags and no duplicates. */
+/** Appends a tag with one structured change, at most 3 tags and no duplicates. */
 function addTag(tag: string): Mutation<Widget> {
   return {
     apply: (cur) => {
@@ -59,11 +60,9 @@ function addTag(tag: string): Mutation<Widget> {
       if (cur.data.tags.length >= 3) throw new FailedPrecondition('too many tags');
       return { ...cur.data, tags: [...cur.data.tags, tag] };
     },
-    expression: {
-      set: ['#data.#tags = list_append(#data.#tags, :tag)'],
-      condition: 'NOT contains(#data.#tags, :tagValue) AND size(#data.#tags) < :max',
-      names: { '#tags': 'tags' },
-      values: { ':tag': [tag], ':tagValue': tag, ':max': 3 },
+    blind: {
+      changes: [change.append(['tags'], [tag])],
+      requires: where.and(where.excludes(field('tags'), tag), where.sizeBelow(field('tags'), 3)),
     },
   };
 }
@@ -508,5 +507,106 @@ describe('list', () => {
       token = page.nextPageToken;
     } while (token);
     expect(odd.map((o) => o.name)).toEqual(names.filter((_, i) => i % 2));
+  });
+});
+
+describe('blind writes: changes that commute are one UpdateItem and never conflict', () => {
+  type Counted = Widget & { hits?: number };
+  const hit = (): Mutation<Counted> => ({
+    apply: (cur) => ({ ...cur.data, hits: (cur.data.hits ?? 0) + 1 }),
+    blind: { changes: [change.increment(['hits'])] },
+  });
+
+  it('32 concurrent server-driven increments of one counter: none aborted, none lost', async () => {
+    // arrange
+    const name = fresh();
+    await createWidget(name);
+    const sent: string[] = [];
+    const watch = `count-${name}`;
+    store.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push((context as { commandName?: string }).commandName ?? '');
+        return next(args);
+      },
+      { step: 'initialize', name: watch },
+    );
+    // act
+    const results = await Promise.allSettled(
+      Array.from({ length: 32 }, () =>
+        store.update<Counted>(key(name), subject(name), hit(), { requestId: rid() }),
+      ),
+    );
+    store.client.middlewareStack.remove(watch);
+    // assert
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(sent).toEqual(Array(32).fill('UpdateItemCommand'));
+    const final = await store.get<Counted>(key(name));
+    expect(final?.data.hits).toBe(32);
+    expect(final?.resourceVersion).toBe(33);
+    const versions = results.map((r) =>
+      r.status === 'fulfilled' ? r.value.object.resourceVersion : 0,
+    );
+    expect(new Set(versions).size).toBe(32);
+  });
+
+  it('a blind write that changes nothing keeps the version; a client-driven one checks it', async () => {
+    const name = fresh();
+    await createWidget(name);
+    const set = (v: string): Mutation<Widget> => ({
+      ...setEntry('k', v),
+      blind: { changes: [change.set(['entries', 'k'], v)] },
+    });
+    const first = await store.update(key(name), subject(name), set('a'), { requestId: rid() });
+    expect(first).toMatchObject({ changed: true, object: { resourceVersion: 2 } });
+    const again = await store.update(key(name), subject(name), set('a'), { requestId: rid() });
+    expect(again).toMatchObject({ changed: false, object: { resourceVersion: 2 } });
+    await expect(
+      store.update(key(name), subject(name), set('b'), {
+        requestId: rid(),
+        expectedResourceVersion: 1,
+      }),
+    ).rejects.toBeInstanceOf(Aborted);
+    const b = await store.update(key(name), subject(name), set('b'), {
+      requestId: rid(),
+      expectedResourceVersion: 2,
+    });
+    expect(b.object).toMatchObject({ resourceVersion: 3, data: { entries: { k: 'b' } } });
+  });
+
+  it('a blind increment whose response was lost is applied once', async () => {
+    const name = fresh();
+    await createWidget(name);
+    const faults = loseResponses(store.client, (cmd) => cmd === 'UpdateItemCommand');
+    const res = await store.update<Counted>(key(name), subject(name), hit(), { requestId: rid() });
+    faults.remove();
+    expect(faults.injected).toBe(1);
+    expect(res.resolvedByReceipt).toBe(true);
+    const final = await store.get<Counted>(key(name));
+    expect(final?.data.hits).toBe(1);
+    expect(final?.resourceVersion).toBe(2);
+  });
+
+  it('a frozen object accepts no write, blind or read-apply', async () => {
+    const name = fresh();
+    await createWidget(name);
+    await store.transact([{ type: 'freeze', key: key(name) }], { requestId: rid() });
+    const refuse: Mutation<Widget> = {
+      apply: (cur) => {
+        if (cur.frozen) throw new FailedPrecondition('frozen');
+        return { ...cur.data, tags: ['x'] };
+      },
+    };
+    await expect(
+      store.update(
+        key(name),
+        subject(name),
+        { ...refuse, blind: { changes: [change.set(['tags'], ['x'])] } },
+        { requestId: rid() },
+      ),
+    ).rejects.toBeInstanceOf(FailedPrecondition);
+    await expect(
+      store.update(key(name), subject(name), refuse, { requestId: rid() }),
+    ).rejects.toBeInstanceOf(FailedPrecondition);
+    expect((await store.get<Widget>(key(name)))?.resourceVersion).toBe(1);
   });
 });
