@@ -33,10 +33,6 @@ export function metadataOf(obj: StoredObject<unknown>): Metadata {
   };
 }
 
-export function etagOf(obj: { id: string; resourceVersion: number }): string {
-  return `"${obj.id}:${obj.resourceVersion}"`;
-}
-
 const redactValues = (m: Record<string, string> | undefined) =>
   Object.fromEntries(Object.keys(m ?? {}).map((k) => [k, REDACTED]));
 

@@ -1,6 +1,7 @@
 import type { PolicyBody, RevisionStatusBody } from '#lib/api/schemas/config.ts';
 import { Aborted, FailedPrecondition, NotFound } from '#lib/errors.ts';
 import { PLATFORM } from '#lib/platform-limits.ts';
+import { change } from '#lib/store/expression.ts';
 import type { TransactPlan } from '#lib/store/store.ts';
 import type { TransactOp } from '#lib/store/transact.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
@@ -185,7 +186,12 @@ function planStatus(
         type: 'update',
         subject: revisionSubject(name, version),
         base: revision,
-        patch: { status: 'FAILED', loadError: body.loadError },
+        changes: [
+          change.set(['status'], 'FAILED'),
+          body.loadError === undefined
+            ? change.remove(['loadError'])
+            : change.set(['loadError'], body.loadError),
+        ],
       },
     ];
   }
@@ -196,7 +202,7 @@ function planStatus(
       type: 'update',
       subject: revisionSubject(name, version),
       base: revision,
-      patch: { status, loadError: undefined },
+      changes: [change.set(['status'], status), change.remove(['loadError'])],
     });
   }
   if (status !== 'LOADED') return ops;
@@ -205,7 +211,7 @@ function planStatus(
       type: 'update',
       subject: sandboxSubject(name),
       base: sandbox,
-      patch: { currentPolicyVersion: version },
+      changes: [change.set(['currentPolicyVersion'], version)],
     });
   }
   for (const older of revisions) {
@@ -215,7 +221,7 @@ function planStatus(
       type: 'update',
       subject: revisionSubject(name, older.data.version),
       base: older,
-      patch: { status: 'SUPERSEDED' },
+      changes: [change.set(['status'], 'SUPERSEDED')],
     });
   }
   return ops;

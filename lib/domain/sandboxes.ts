@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CreateSandboxBody, SandboxStatusBody } from '#lib/api/schemas/sandboxes.ts';
 import { Aborted, FailedPrecondition, NotFound } from '#lib/errors.ts';
-import { field, where } from '#lib/store/expression.ts';
+import { change, field, where } from '#lib/store/expression.ts';
 import type { TransactPlan } from '#lib/store/store.ts';
 import type { TransactOp } from '#lib/store/transact.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
@@ -250,7 +250,7 @@ export async function deleteSandbox(
           type: 'update',
           subject: sandboxSubject(name),
           base: sandbox,
-          patch: { phase: 'DELETING' },
+          changes: [change.set(['phase'], 'DELETING')],
         });
       }
       if (settings && !settings.frozen) {

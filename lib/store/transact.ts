@@ -8,11 +8,14 @@ import { A, type Item, isLive, TOMBSTONE_TTL_SECONDS, toObject, versionOf } from
 import { backoff, MAX_ATTEMPTS } from './backoff.ts';
 import { updateExpression, versionBump } from './conditions.ts';
 import {
+  applyChanges,
+  type Change,
   COUNT,
   type Condition,
   FROZEN,
   field,
   Placeholders,
+  renderChanges,
   renderCondition,
   where,
 } from './expression.ts';
@@ -41,13 +44,13 @@ export type TransactOp =
       subject: Subject;
       /** The object the new data was computed from; its version is the condition. */
       base: StoredObject<unknown>;
-      /** The whole new data; or, with `patch`, omitted. */
+      /** The whole new data; or, with `changes`, omitted. */
       data?: unknown;
       /**
-       * Sets (or, for an undefined value, removes) top-level fields of the data instead of
-       * rewriting all of it, so a small change to a large object stays a small write.
+       * Structured changes instead of the whole data, so a small change to a large object stays
+       * a small write; the new object is computed from them in memory.
        */
-      patch?: Record<string, unknown>;
+      changes?: readonly Change[];
       expectedId?: string;
     } & Guarded)
   | ({
@@ -143,27 +146,15 @@ export async function transactWrite(
       case 'update': {
         const expected = op.base.resourceVersion;
         const condition = conditionOf(objectCondition(op.base, op.expectedId), op.condition);
-        const set: string[] = [];
-        const remove: string[] = [];
-        if (op.patch) {
-          for (const [name, v] of Object.entries(op.patch)) {
-            const path = p.path(field(name));
-            if (v === undefined) remove.push(path);
-            else set.push(`${path} = ${p.value(v)}`);
-          }
-        } else set.push(`${p.name(A.data)} = ${p.value(op.data)}`);
+        const { set, remove } = op.changes
+          ? renderChanges(op.changes, p)
+          : { set: [`${p.name(A.data)} = ${p.value(op.data)}`], remove: [] };
         set.push(
           `${p.name(A.updatedAt)} = ${p.value(at)}`,
           `${p.name(A.receipt)} = ${p.value(opts.requestId)}`,
         );
         const update = updateExpression(set, remove, versionBump(expected, p));
-        const newData = op.patch
-          ? Object.fromEntries(
-              Object.entries({ ...(op.base.data as object), ...op.patch }).filter(
-                ([, v]) => v !== undefined,
-              ),
-            )
-          : op.data;
+        const newData = op.changes ? applyChanges(op.base.data, op.changes) : op.data;
         objects.push({ ...op.base, data: newData, resourceVersion: expected + 1, updatedAt: at });
         return {
           Update: {

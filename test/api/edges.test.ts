@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '#lib/domain/keys.ts';
 import type { SandboxData } from '#lib/domain/types.ts';
+import { change } from '#lib/store/expression.ts';
 import type { Store } from '#lib/store/store.ts';
 import { type ApiResponse, type Call, createTestApi } from '#test/support/api.ts';
 
@@ -140,7 +141,7 @@ describe('a sandbox being deleted acknowledges no write', () => {
           type: 'update',
           subject: { kind: 'Sandbox', name: 'going' },
           base: sandbox!,
-          patch: { phase: 'DELETING' },
+          changes: [change.set(['phase'], 'DELETING')],
         },
         { type: 'freeze', key: keys.sandboxSettings('going') },
       ],

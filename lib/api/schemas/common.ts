@@ -112,9 +112,6 @@ export const jsonObject = z.record(z.string(), z.unknown()).check(
   }),
 );
 
-/** Bodies of routes that take nothing but the preconditions. */
-export const PreconditionsBody = z.strictObject({ ...preconditions });
-
 // Path and query parameters arrive as strings.
 
 export const intString = (min: number, max: number) =>
