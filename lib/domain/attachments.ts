@@ -5,14 +5,14 @@ import type { TransactPlan } from '#lib/store/store.ts';
 import type { StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
 import { ATTACHED_CURSOR_PREFIX, Kind, keys } from './keys.ts';
-import { RefAppeared, unrecordedListingCheck } from './provider-refs.ts';
 import {
-  assertNotDeleting,
   attachBookkeeping,
   detachBookkeeping,
   MissingRef,
-  sandboxSubject,
-} from './sandboxes.ts';
+  RefAppeared,
+  unrecordedListingCheck,
+} from './provider-refs.ts';
+import { assertNotDeleting, sandboxSubject } from './sandboxes.ts';
 import type { ProviderData, SandboxData } from './types.ts';
 
 export interface AttachResult {

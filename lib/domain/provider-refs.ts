@@ -1,3 +1,4 @@
+import { FailedPrecondition } from '#lib/errors.ts';
 import { namesContaining } from '#lib/store/containing.ts';
 import { COUNT, field, where } from '#lib/store/expression.ts';
 import type { Store } from '#lib/store/store.ts';
@@ -90,3 +91,38 @@ export function unrecordedListingCheck(sandbox: string, provider: string): Trans
     failure: () => new RefAppeared(),
   };
 }
+
+/** The ops that record "sandbox lists provider" on the provider's side, atomically with it. */
+export function attachBookkeeping(sandbox: string, provider: string): TransactOp[] {
+  return [
+    {
+      type: 'check',
+      key: keys.provider(provider),
+      condition: where.live(),
+      failure: () => new FailedPrecondition(`provider ${provider} does not exist`, { provider }),
+    },
+    { type: 'counter', key: keys.providerRefs(provider), by: 1 },
+    {
+      type: 'putRecord',
+      key: keys.providerRef(provider, sandbox),
+      record: { sandbox },
+      condition: where.absent(),
+    },
+  ];
+}
+
+/** The reverse of {@link attachBookkeeping}; only valid while the ref record exists. */
+export function detachBookkeeping(sandbox: string, provider: string): TransactOp[] {
+  return [
+    {
+      type: 'deleteRecord',
+      key: keys.providerRef(provider, sandbox),
+      condition: where.live(),
+      failure: () => new MissingRef(),
+    },
+    { type: 'counter', key: keys.providerRefs(provider), by: -1 },
+  ];
+}
+
+/** A sandbox lists a provider without a ref record: data written before refs existed. */
+export class MissingRef extends Error {}

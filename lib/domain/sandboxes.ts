@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { CreateSandboxBody, SandboxStatusBody } from '#lib/api/schemas/sandboxes.ts';
 import { Aborted, FailedPrecondition, NotFound } from '#lib/errors.ts';
 import { change, field, where } from '#lib/store/expression.ts';
@@ -14,62 +13,16 @@ import {
   preconditionOf,
 } from './context.ts';
 import { index, Kind, keys } from './keys.ts';
-import { RefAppeared, unrecordedListingCheck } from './provider-refs.ts';
-import type { Condition, PolicyRevisionData, SandboxData, SettingsData } from './types.ts';
+import {
+  attachBookkeeping,
+  detachBookkeeping,
+  RefAppeared,
+  unrecordedListingCheck,
+} from './provider-refs.ts';
+import { newRevision } from './revisions.ts';
+import type { Condition, SandboxData, SettingsData } from './types.ts';
 
 export const sandboxSubject = (name: string) => ({ kind: Kind.Sandbox, name });
-
-/** Canonical JSON (sorted keys) so equal policies hash equally. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
-      a < b ? -1 : a > b ? 1 : 0,
-    );
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export function policyHash(policy: Record<string, unknown>): string {
-  return `sha256:${createHash('sha256').update(canonical(policy)).digest('hex')}`;
-}
-
-export function newRevision(
-  sandbox: string,
-  version: number,
-  policy: Record<string, unknown>,
-): TransactOp {
-  const data: PolicyRevisionData = { version, policy, status: 'PENDING', hash: policyHash(policy) };
-  return {
-    type: 'create',
-    object: {
-      key: keys.policyRevision(sandbox, version),
-      kind: Kind.PolicyRevision,
-      name: `${sandbox}-${version}`,
-      data,
-    },
-  };
-}
-
-/** The ops that record "sandbox lists provider" on the provider's side, atomically with it. */
-export function attachBookkeeping(sandbox: string, provider: string): TransactOp[] {
-  return [
-    {
-      type: 'check',
-      key: keys.provider(provider),
-      condition: where.live(),
-      failure: () => new FailedPrecondition(`provider ${provider} does not exist`, { provider }),
-    },
-    { type: 'counter', key: keys.providerRefs(provider), by: 1 },
-    {
-      type: 'putRecord',
-      key: keys.providerRef(provider, sandbox),
-      record: { sandbox },
-      condition: where.absent(),
-    },
-  ];
-}
 
 /**
  * A transaction's check that the sandbox exists and is not being deleted, so that nothing new
@@ -86,22 +39,6 @@ export function sandboxAcceptsChildren(sandbox: string): TransactOp {
         : new NotFound(Kind.Sandbox, sandbox),
   };
 }
-
-/** The reverse of {@link attachBookkeeping}; only valid while the ref record exists. */
-export function detachBookkeeping(sandbox: string, provider: string): TransactOp[] {
-  return [
-    {
-      type: 'deleteRecord',
-      key: keys.providerRef(provider, sandbox),
-      condition: where.live(),
-      failure: () => new MissingRef(),
-    },
-    { type: 'counter', key: keys.providerRefs(provider), by: -1 },
-  ];
-}
-
-/** A sandbox lists a provider without a ref record: data written before refs existed. */
-export class MissingRef extends Error {}
 
 export async function createSandbox(
   ctx: OperationContext,

@@ -8,7 +8,8 @@ import {
   SettingParams,
 } from '#lib/api/schemas/config.ts';
 import { revisionView, sandboxView, settingsView } from '#lib/api/views.ts';
-import { getConfig, listRevisions, putPolicy, reportRevisionStatus } from '#lib/domain/policy.ts';
+import { getConfig, putPolicy } from '#lib/domain/policy.ts';
+import { listRevisions, reportRevisionStatus } from '#lib/domain/revisions.ts';
 import { getSettings, writeSetting } from '#lib/domain/settings.ts';
 import { CAS, one, page, READ, routeGroup, TX } from '../route.ts';
 
