@@ -1,4 +1,5 @@
-import type { ItemKey, StoredObject } from './types.ts';
+import { randomUUID } from 'node:crypto';
+import type { ItemKey, NewObject, StoredObject } from './types.ts';
 
 /** Set on an object whose owner's delete froze it (see the `freeze` transaction op). */
 export const FROZEN = 'frozen';
@@ -70,5 +71,24 @@ export function itemOf(obj: StoredObject<unknown>): Item {
     [A.labels]: obj.labels,
     [A.data]: obj.data,
     ...(obj.frozen ? { [FROZEN]: true } : {}),
+  };
+}
+
+/** The full item of a new object at version 1, carrying its write's receipt. */
+export function newItem<D>(obj: NewObject<D>, requestId: string): Item {
+  const at = new Date().toISOString();
+  return {
+    ...obj.key,
+    [A.kind]: obj.kind,
+    [A.name]: obj.name,
+    [A.id]: obj.id ?? randomUUID(),
+    [A.version]: 1,
+    [A.createdAt]: at,
+    [A.updatedAt]: at,
+    [A.labels]: obj.labels ?? {},
+    [A.data]: obj.data,
+    [A.receipt]: requestId,
+    ...(obj.index ? { [A.gsi1pk]: obj.index.gsi1pk, [A.gsi1sk]: obj.index.gsi1sk } : {}),
+    ...(obj.expiresAt ? { [A.expiresAt]: obj.expiresAt } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { A } from './attributes.ts';
 import { translateSdkError } from './sdk-errors.ts';
-import type { Store } from './store.ts';
+import type { TableHandle } from './handle.ts';
 import { tableDefinition } from './table.ts';
 
 /**
@@ -11,7 +11,7 @@ import { tableDefinition } from './table.ts';
  * rare operations, not for request paths that run often. The index is eventually consistent.
  */
 export async function namesContaining(
-  store: Store,
+  store: TableHandle,
   gsi1pk: string,
   path: readonly string[],
   value: string,

@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { A, type Item } from './attributes.ts';
 import { isConditionFailure, oldItemOf } from './conditions.ts';
+import type { TableHandle } from './handle.ts';
 import { translateSdkError } from './sdk-errors.ts';
-import type { Store } from './store.ts';
 import type { ItemKey } from './types.ts';
 
 /**
@@ -16,10 +16,10 @@ import type { ItemKey } from './types.ts';
  * idempotency claims). They have no version; every write to them is still conditional.
  */
 export class Records {
-  private readonly store: Store;
+  private readonly store: TableHandle;
 
-  constructor(store: Store) {
-    this.store = store;
+  constructor(table: TableHandle) {
+    this.store = table;
   }
 
   /** Reads a bookkeeping record (an item that is not an object), strongly consistent. */

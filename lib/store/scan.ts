@@ -8,7 +8,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { A } from './attributes.ts';
 import { translateSdkError } from './sdk-errors.ts';
-import type { Store } from './store.ts';
+import type { TableHandle } from './handle.ts';
 import type { ItemKey } from './types.ts';
 
 /** Where a parallel scan of one segment stands: DynamoDB's `LastEvaluatedKey`, opaque here. */
@@ -84,7 +84,7 @@ function stampRequestsFor(kinds: readonly string[]): StampRequests {
 
 /** Where one page of one segment starts and how much it reads; callers set the defaults. */
 function segmentPage(
-  store: Store,
+  store: TableHandle,
   opts: SegmentScanOptions,
   defaults: { limit: number | undefined; consistentRead: boolean },
 ) {
@@ -105,7 +105,7 @@ function segmentPage(
  * (bookkeeping, tombstones, other kinds), which the caller leaves alone.
  */
 export async function scanVersionPage(
-  store: Store,
+  store: TableHandle,
   objectKinds: readonly string[],
   opts: SegmentScanOptions,
 ): Promise<VersionScanPage> {
@@ -156,7 +156,7 @@ export interface CountPage {
  * comes back but the count, so the page is DynamoDB's full 1 MB unless `limit` says otherwise.
  */
 export async function countUnversionedPage(
-  store: Store,
+  store: TableHandle,
   objectKinds: readonly string[],
   opts: SegmentScanOptions,
 ): Promise<CountPage> {
@@ -193,7 +193,7 @@ export interface StampResult {
  * version itself) therefore always wins, and a deleted item is never brought back.
  */
 export async function stampInitialVersion(
-  store: Store,
+  store: TableHandle,
   key: ItemKey,
   objectKinds: readonly string[],
 ): Promise<StampResult> {
@@ -224,7 +224,7 @@ export async function stampInitialVersion(
 }
 
 /** DynamoDB's item count of the table (refreshed about every six hours on AWS): for ETAs only. */
-export async function estimateItemCount(store: Store): Promise<number | undefined> {
+export async function estimateItemCount(store: TableHandle): Promise<number | undefined> {
   try {
     const res = await store.client.send(new DescribeTableCommand({ TableName: store.tableName }));
     return res.Table?.ItemCount;

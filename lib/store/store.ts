@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import {
   type DynamoDBDocumentClient,
@@ -15,6 +14,7 @@ import {
   isLive,
   itemOf,
   keyOf,
+  newItem,
   TOMBSTONE_TTL_SECONDS,
   toObject,
   versionOf,
@@ -96,15 +96,25 @@ export class Store {
    */
   readonly pageBytes: number;
 
+  /**
+   * What a server-driven {@link update} applies its change to again after a conflict and its
+   * backoff: the item read afresh, or the item the failed write returned (`ALL_OLD`). Re-reading
+   * costs a GetItem per retry but gives up less: the returned item ages during the backoff, and
+   * under contention a write based on it mostly fails again (bench/RESULTS.md, contention).
+   * @default 'reread'
+   */
+  readonly onConflict: 'reread' | 'reapply';
+
   constructor(
     client: DynamoDBDocumentClient,
     tableName: string,
-    options: { pageBytes?: number } = {},
+    options: { pageBytes?: number; onConflict?: 'reread' | 'reapply' } = {},
   ) {
     this.client = client;
     this.tableName = tableName;
     this.records = new Records(this);
     this.pageBytes = options.pageBytes ?? RESPONSE_BUDGET.pageBytes;
+    this.onConflict = options.onConflict ?? 'reread';
   }
 
   /** Creates an object at version 1; a taken key → ALREADY_EXISTS. */
@@ -169,8 +179,8 @@ export class Store {
    * `apply(current)` decides: nothing to do (a no-op success, version kept) or a domain error.
    *
    * Any other mutation reads, applies and writes conditioned on the version it read (the shape
-   * of Kubernetes' `GuaranteedUpdate`); server-driven, a conflict re-applies on the item the
-   * failed write returned, up to {@link MAX_ATTEMPTS} attempts with backoff.
+   * of Kubernetes' `GuaranteedUpdate`); server-driven, a conflict backs off, reads again (see
+   * {@link onConflict}) and re-applies, up to {@link MAX_ATTEMPTS} attempts.
    */
   async update<D>(
     key: ItemKey,
@@ -220,6 +230,7 @@ export class Store {
         throw new Aborted(subject.kind, subject.name, versionOf(current), toObject(current));
       }
       await backoff(attempts);
+      if (this.onConflict === 'reread') current = undefined;
     }
   }
 
@@ -644,21 +655,7 @@ export class Store {
 
   /** Builds the full item of a new object at version 1. */
   newItem<D>(obj: NewObject<D>, requestId: string): Item {
-    const at = now();
-    return {
-      ...obj.key,
-      [A.kind]: obj.kind,
-      [A.name]: obj.name,
-      [A.id]: obj.id ?? randomUUID(),
-      [A.version]: 1,
-      [A.createdAt]: at,
-      [A.updatedAt]: at,
-      [A.labels]: obj.labels ?? {},
-      [A.data]: obj.data,
-      [A.receipt]: requestId,
-      ...(obj.index ? { [A.gsi1pk]: obj.index.gsi1pk, [A.gsi1sk]: obj.index.gsi1sk } : {}),
-      ...(obj.expiresAt ? { [A.expiresAt]: obj.expiresAt } : {}),
-    };
+    return newItem(obj, requestId);
   }
 }
 

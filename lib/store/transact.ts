@@ -4,7 +4,15 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { Aborted, AlreadyExists, NotFound, ResourceExhausted, Unavailable } from '#lib/errors.ts';
 import { PLATFORM } from '#lib/platform-limits.ts';
-import { A, type Item, isLive, TOMBSTONE_TTL_SECONDS, toObject, versionOf } from './attributes.ts';
+import {
+  A,
+  type Item,
+  isLive,
+  newItem,
+  TOMBSTONE_TTL_SECONDS,
+  toObject,
+  versionOf,
+} from './attributes.ts';
 import { backoff, MAX_ATTEMPTS } from './backoff.ts';
 import { updateExpression, versionBump } from './conditions.ts';
 import {
@@ -19,8 +27,8 @@ import {
   renderCondition,
   where,
 } from './expression.ts';
+import type { TableHandle } from './handle.ts';
 import { translateSdkError } from './sdk-errors.ts';
-import type { Store } from './store.ts';
 import type { ItemKey, NewObject, StoredObject } from './types.ts';
 
 interface Subject {
@@ -120,7 +128,7 @@ function rendered(p: Placeholders, condition: Condition | undefined) {
  * derived from the request id makes the SDK's retries of a lost response idempotent.
  */
 export async function transactWrite(
-  store: Store,
+  store: TableHandle,
   ops: TransactOp[],
   opts: { requestId: string },
 ): Promise<TransactResult> {
@@ -132,7 +140,7 @@ export async function transactWrite(
     const ReturnValuesOnConditionCheckFailure = 'ALL_OLD' as const;
     switch (op.type) {
       case 'create': {
-        const item = store.newItem(op.object, opts.requestId);
+        const item = newItem(op.object, opts.requestId);
         objects.push(toObject(item));
         return {
           Put: {
