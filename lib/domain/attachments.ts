@@ -1,4 +1,4 @@
-import { LIMITS } from '#lib/api/limits.ts';
+import { LIMITS } from '#lib/domain/limits.ts';
 import { Aborted, InvalidArgument } from '#lib/errors.ts';
 import { decodePageToken, encodePageToken } from '#lib/store/page-token.ts';
 import type { TransactPlan } from '#lib/store/store.ts';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { LIMITS } from '#lib/api/limits.ts';
+import { LIMITS } from '#lib/domain/limits.ts';
 import { InvalidArgument } from '#lib/errors.ts';
 import type { Store } from '#lib/store/store.ts';
 import type { WriteResult } from '#lib/store/types.ts';

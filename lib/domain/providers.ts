@@ -1,4 +1,4 @@
-import { LIMITS } from '#lib/api/limits.ts';
+import { LIMITS } from '#lib/domain/limits.ts';
 import type { CreateProviderBody, UpdateProviderBody } from '#lib/api/schemas/providers.ts';
 import { Aborted, FailedPrecondition, InvalidArgument } from '#lib/errors.ts';
 import { where } from '#lib/store/expression.ts';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { LIMITS } from '#lib/api/limits.ts';
+import { LIMITS } from '#lib/domain/limits.ts';
 import type { SSHSessionBody } from '#lib/api/schemas/sessions.ts';
 import { FailedPrecondition, NotFound } from '#lib/errors.ts';
 import { field, where } from '#lib/store/expression.ts';

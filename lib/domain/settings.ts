@@ -1,4 +1,4 @@
-import { LIMITS } from '#lib/api/limits.ts';
+import { LIMITS } from '#lib/domain/limits.ts';
 import { AlreadyExists, FailedPrecondition, InvalidArgument, NotFound } from '#lib/errors.ts';
 import { change, field, where } from '#lib/store/expression.ts';
 import type { ItemKey, Mutation, StoredObject } from '#lib/store/types.ts';

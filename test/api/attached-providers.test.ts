@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LIMITS } from '#lib/api/limits.ts';
+import { LIMITS } from '#lib/domain/limits.ts';
 import { PLATFORM, RESPONSE_BUDGET } from '#lib/platform-limits.ts';
 import type { Store } from '#lib/store/store.ts';
 import { type ApiResponse, type Call, createTestApi } from '#test/support/api.ts';

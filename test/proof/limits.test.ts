@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIMITS } from '#lib/api/limits.ts';
+import { LIMITS } from '#lib/domain/limits.ts';
 import { routes } from '#lib/http/routes.ts';
 import { defaultStore } from '#lib/http/store.ts';
 import { DEV_ISSUER } from '#lib/local/dev-auth.ts';

@@ -1,6 +1,6 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
-import { LIMITS } from '#lib/api/limits.ts';
+import { LIMITS } from '#lib/domain/limits.ts';
 import { childPrefix } from '#lib/domain/keys.ts';
 
 // zod/mini: every schema is a plain object without the classic API's bound methods, which makes

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { LIMITS } from '#lib/api/limits.ts';
+import { LIMITS } from '#lib/domain/limits.ts';
 import { bytes, intString, jsonObject, name, preconditions } from './common.ts';
 
 export const PolicyBody = z.strictObject({ policy: jsonObject, ...preconditions });

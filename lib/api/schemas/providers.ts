@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { LIMITS } from '#lib/api/limits.ts';
+import { LIMITS } from '#lib/domain/limits.ts';
 import { bytes, DNS_LABEL, labels, name, preconditions } from './common.ts';
 
 /** A string map with per-key and per-value byte limits and an entry limit. */

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { LIMITS } from '#lib/api/limits.ts';
+import { LIMITS } from '#lib/domain/limits.ts';
 import { ATTACHED_CURSOR_PREFIX } from '#lib/domain/keys.ts';
 import { PHASES } from '#lib/domain/types.ts';
 import {

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { LIMITS } from '#lib/api/limits.ts';
+import { LIMITS } from '#lib/domain/limits.ts';
 import { childPrefix } from '#lib/domain/keys.ts';
 import { name, pagination, preconditions, uuid } from './common.ts';
 

@@ -1,5 +1,6 @@
 /**
- * Limits of SPEC §1, and the ones this service sets where the spec is silent (docs/api.md).
+ * Limits of SPEC §1, and the ones this service sets where the spec is silent (docs/api.md):
+ * the domain's, which the API's schemas enforce at the edge.
  * Plain numbers, apart from the schemas, so the use-cases read them without loading zod.
  */
 export const LIMITS = {
