@@ -70,6 +70,7 @@ function jobHandler<R>(job: 'migrate' | 'reconcile', run: (context: Context) => 
  * and returns at once. A migration that fails fails the invocation (and a deploy's trigger).
  */
 export const migrate = jobHandler('migrate', async (context) => {
+  const startedAt = Date.now();
   const results = await runPendingMigrations(requireStore(), {
     signal: AbortSignal.timeout(budgetMs(context)),
     wait: false,
@@ -82,7 +83,7 @@ export const migrate = jobHandler('migrate', async (context) => {
     },
   });
   for (const result of results) logger.info('migration', { ...result });
-  recordMigrationRun(results, migrations.length);
+  recordMigrationRun(results, migrations.length, startedAt);
   return { results };
 });
 

@@ -2,14 +2,16 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { search } from '@aws-lambda-powertools/logger/correlationId';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { MigrationRunResult } from '#migrations/runner.ts';
 import type { ReconcileResult } from './reconciler.ts';
 
 /**
  * The jobs log and count as the HTTP functions do: the same service, the same namespace, the
- * aggregate dimension set only (`service`), one EMF record per run.
+ * aggregate dimension set only (`service`), at most one EMF record per run. A count that is 0
+ * is left out: a custom metric costs $0.30 a month for every hour it is emitted in, and the
+ * jobs run around the clock, mostly finding nothing to do; the alarms read a missing value as
+ * fine.
  */
 export const jobLogger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'shellgate',
@@ -33,10 +35,10 @@ export const JobMetric = {
   MigrationsPending: 'MigrationsPending',
   /**
    * 1 when a migration is pending and this run moved nothing while no other runner holds its
-   * lease; 0 otherwise. The stall alarm fires when every run in its window says 1.
+   * lease (emitted only then). The stall alarm fires when every run in its window says 1.
    */
   MigrationStalled: 'MigrationStalled',
-  /** A migrate run that threw (Lambda counts it in `Errors` too; this keeps the record whole). */
+  /** A migrate run that threw (Lambda counts it in `Errors` too). */
   MigrationRunsFailed: 'MigrationRunsFailed',
   SandboxesTimedOut: 'ReconcilerSandboxesTimedOut',
   SessionsRemoved: 'ReconcilerSessionsRemoved',
@@ -73,21 +75,32 @@ export function migrationRunMetrics(
   };
 }
 
-/** Adds one run's migration counts to the buffer (flushed when the invocation ends). */
+/**
+ * Adds one run's migration counts to the buffer (flushed when the invocation ends), dated at the
+ * run's start: scheduled starts are one interval apart, so each period of the stall alarm (as
+ * long as the interval) holds exactly one run, however long the runs take.
+ */
 export function recordMigrationRun(
   results: readonly MigrationRunResult[],
   registered: number,
+  startedAt: number,
 ): void {
+  jobMetrics.setTimestamp(startedAt);
   for (const [name, value] of Object.entries(migrationRunMetrics(results, registered))) {
-    jobMetrics.addMetric(name, MetricUnit.Count, value);
+    if (value > 0) jobMetrics.addMetric(name, MetricUnit.Count, value);
   }
 }
 
 /** Adds one reconciliation's counts to the buffer (flushed when the invocation ends). */
 export function recordReconcile(result: ReconcileResult): void {
-  jobMetrics.addMetric(JobMetric.SandboxesTimedOut, MetricUnit.Count, result.provisionTimeouts);
-  jobMetrics.addMetric(JobMetric.SessionsRemoved, MetricUnit.Count, result.sessionsRemoved);
-  jobMetrics.addMetric(JobMetric.ReconcileConflicts, MetricUnit.Count, result.conflicts);
+  const counts = {
+    [JobMetric.SandboxesTimedOut]: result.provisionTimeouts,
+    [JobMetric.SessionsRemoved]: result.sessionsRemoved,
+    [JobMetric.ReconcileConflicts]: result.conflicts,
+  };
+  for (const [name, value] of Object.entries(counts)) {
+    if (value > 0) jobMetrics.addMetric(name, MetricUnit.Count, value);
+  }
 }
 
 /** A run that threw: counted, so that its invocation still flushes one record. */
@@ -102,10 +115,19 @@ export function recordFailedRun(job: 'migrate' | 'reconcile'): void {
  */
 export const SCHEDULER_CORRELATION_PATH = 'executionId';
 
+/** Flushes the run's counts when it ends (also when it throws), and nothing when there are none. */
+const flushJobMetrics = (): MiddlewareObj => {
+  const flush = () => {
+    if (jobMetrics.hasStoredMetrics()) jobMetrics.publishStoredMetrics();
+  };
+  return { after: flush, onError: flush };
+};
+
 /**
  * The middy middlewares of a job: the Lambda context and the scheduler's execution id on every
- * log line, the counts flushed once when the run ends (also when it throws), with a `ColdStart`
- * count on an instance's first run.
+ * log line, the counts flushed once when the run ends. Unlike the HTTP functions' `logMetrics`,
+ * a run with nothing to count writes no record (and no "No application metrics" warning), and
+ * no `ColdStart` is counted: a job's start-up delays nobody.
  */
 export function observeJob(): MiddlewareObj[] {
   return [
@@ -113,6 +135,6 @@ export function observeJob(): MiddlewareObj[] {
       correlationIdPath: SCHEDULER_CORRELATION_PATH,
       resetKeys: true,
     }),
-    logMetrics(jobMetrics, { captureColdStartMetric: true }),
+    flushJobMetrics(),
   ];
 }

@@ -83,6 +83,7 @@ describe('the job handlers', () => {
     await seedLegacyItems(store, { legacy: 30 });
     const event = scheduled('MigrateJob');
     const context = lambdaContext('shellgate-migrate', 300_000);
+    const startedAt = Date.now();
 
     // act
     const run = await handlers.migrate(event, context);
@@ -92,17 +93,20 @@ describe('the job handlers', () => {
     const { records, stderr } = drain();
     expect(stderr).toBe('');
     const emf = records.filter(isEmf);
+    const logs = records.filter((r) => !isEmf(r));
     expect(emf).toHaveLength(1);
     expect(emf[0]!._aws.CloudWatchMetrics[0]).toMatchObject({
       Namespace: 'shellgate',
       Dimensions: [['service']],
     });
-    expect(emf[0]).toMatchObject({
-      [JobMetric.MigrationWrites]: 30,
-      [JobMetric.MigrationsPending]: 0,
-      [JobMetric.MigrationStalled]: 0,
-    });
-    const logs = records.filter((r) => !isEmf(r));
+    expect(emf[0]).toMatchObject({ [JobMetric.MigrationWrites]: 30 });
+    expect(emf[0]![JobMetric.MigrationProgress]).toBeGreaterThanOrEqual(30);
+    // Counts of 0 are left out: nothing pending, nothing stalled.
+    expect(emf[0]!).not.toHaveProperty(JobMetric.MigrationsPending);
+    expect(emf[0]!).not.toHaveProperty(JobMetric.MigrationStalled);
+    // Dated at the run's start, so that each stall-alarm period holds one run.
+    expect(emf[0]!._aws.Timestamp).toBeGreaterThanOrEqual(startedAt);
+    expect(emf[0]!._aws.Timestamp).toBeLessThanOrEqual(Date.parse(logs[0]!.timestamp));
     expect(logs.map((r) => r.message)).toEqual(['migration', 'migration']);
     expectCorrelated(logs, event, context.awsRequestId);
   });
@@ -120,14 +124,23 @@ describe('the job handlers', () => {
     const { records } = drain();
     const emf = records.filter(isEmf);
     expect(emf).toHaveLength(1);
-    expect(emf[0]).toMatchObject({
-      [JobMetric.SandboxesTimedOut]: 1,
-      [JobMetric.SessionsRemoved]: 0,
-      [JobMetric.ReconcileConflicts]: 0,
-    });
+    expect(emf[0]).toMatchObject({ [JobMetric.SandboxesTimedOut]: 1 });
+    expect(emf[0]!).not.toHaveProperty(JobMetric.SessionsRemoved);
     const logs = records.filter((r) => !isEmf(r));
     expect(logs.map((r) => r.message)).toEqual(['reconciled']);
     expectCorrelated(logs, event, context.awsRequestId);
+  });
+
+  it('a run that finds nothing to do writes its log line and no metrics record, and no warning', async () => {
+    // act
+    await handlers.migrate(scheduled('MigrateJob'), lambdaContext('shellgate-migrate', 60_000));
+    await handlers.reconcile(scheduled('ReconcileJob'), lambdaContext('shellgate-reconcile'));
+
+    // assert
+    const { records, stderr } = drain();
+    expect(stderr).toBe('');
+    expect(records.filter(isEmf)).toEqual([]);
+    expect(records.map((r) => r.message)).toEqual(['migration', 'migration', 'reconciled']);
   });
 
   it('a run that fails logs the error with the same fields, counts it, and fails the invocation', async () => {
