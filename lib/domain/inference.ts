@@ -1,7 +1,7 @@
-import type { InferenceRouteBody } from '#lib/api/schemas/inference.ts';
 import { AlreadyExists } from '#lib/errors.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
+import type { InferenceRouteInput } from './inputs.ts';
 import { index, Kind, keys } from './keys.ts';
 import type { InferenceRouteData } from './types.ts';
 
@@ -21,7 +21,7 @@ export interface UpsertResult {
 export async function upsertInferenceRoute(
   ctx: OperationContext,
   name: string,
-  body: InferenceRouteBody,
+  body: InferenceRouteInput,
 ): Promise<UpsertResult> {
   const data: InferenceRouteData = {
     providerName: body.providerName,

@@ -1,6 +1,6 @@
-import type { PolicyBody } from '#lib/api/schemas/config.ts';
 import type { StoredObject } from '#lib/store/types.ts';
 import { assertObjectSize, type OperationContext, observe, preconditionOf } from './context.ts';
+import type { PolicyInput } from './inputs.ts';
 import { keys } from './keys.ts';
 import { newRevision } from './revisions.ts';
 import { assertNotDeleting, sandboxSubject } from './sandboxes.ts';
@@ -32,7 +32,7 @@ export interface PolicyResult {
 export async function putPolicy(
   ctx: OperationContext,
   name: string,
-  body: PolicyBody,
+  body: PolicyInput,
 ): Promise<PolicyResult> {
   const res = await ctx.store.updateInTransaction<SandboxData>(
     keys.sandbox(name),

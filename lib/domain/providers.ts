@@ -1,5 +1,4 @@
 import { LIMITS } from '#lib/domain/limits.ts';
-import type { CreateProviderBody, UpdateProviderBody } from '#lib/api/schemas/providers.ts';
 import { Aborted, FailedPrecondition, InvalidArgument } from '#lib/errors.ts';
 import { where } from '#lib/store/expression.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
@@ -10,6 +9,7 @@ import {
   observe,
   preconditionOf,
 } from './context.ts';
+import type { CreateProviderInput, UpdateProviderInput } from './inputs.ts';
 import { index, Kind, keys } from './keys.ts';
 import { providerRefsComplete, sandboxesListing } from './provider-refs.ts';
 import type { ProviderData } from './types.ts';
@@ -18,7 +18,7 @@ const subject = (name: string) => ({ kind: Kind.Provider, name });
 
 export async function createProvider(
   ctx: OperationContext,
-  body: CreateProviderBody,
+  body: CreateProviderInput,
 ): Promise<StoredObject<ProviderData>> {
   const name = body.name ?? generateName('provider');
   const data: ProviderData = {
@@ -66,7 +66,7 @@ function merge(current: Record<string, string>, patch: Record<string, string> | 
 export async function updateProvider(
   ctx: OperationContext,
   name: string,
-  body: UpdateProviderBody,
+  body: UpdateProviderInput,
 ): Promise<StoredObject<ProviderData>> {
   const res = await ctx.store.update<ProviderData>(
     keys.provider(name),

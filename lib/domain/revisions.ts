@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { RevisionStatusBody } from '#lib/api/schemas/config.ts';
 import { Aborted, FailedPrecondition, NotFound } from '#lib/errors.ts';
 import { PLATFORM } from '#lib/platform-limits.ts';
 import { change } from '#lib/store/expression.ts';
@@ -7,6 +6,7 @@ import type { TransactPlan } from '#lib/store/store.ts';
 import type { TransactOp } from '#lib/store/transact.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import type { OperationContext } from './context.ts';
+import type { RevisionStatusInput } from './inputs.ts';
 import { childPrefix, Kind, keys } from './keys.ts';
 import { assertNotDeleting, sandboxAcceptsChildren, sandboxSubject } from './sandboxes.ts';
 import type { PolicyRevisionData, SandboxData } from './types.ts';
@@ -82,7 +82,7 @@ export async function reportRevisionStatus(
   ctx: OperationContext,
   name: string,
   version: number,
-  body: RevisionStatusBody,
+  body: RevisionStatusInput,
 ): Promise<StoredObject<PolicyRevisionData>> {
   const { store } = ctx;
   const key = keys.policyRevision(name, version);
@@ -154,7 +154,7 @@ export async function reportRevisionStatus(
 function planStatus(
   name: string,
   version: number,
-  body: RevisionStatusBody,
+  body: RevisionStatusInput,
   sandbox: StoredObject<SandboxData>,
   revisions: StoredObject<PolicyRevisionData>[],
 ): StatusWrite[] {

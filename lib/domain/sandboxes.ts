@@ -1,4 +1,3 @@
-import type { CreateSandboxBody, SandboxStatusBody } from '#lib/api/schemas/sandboxes.ts';
 import { Aborted, FailedPrecondition, NotFound } from '#lib/errors.ts';
 import { change, field, where } from '#lib/store/expression.ts';
 import type { TransactPlan } from '#lib/store/store.ts';
@@ -12,6 +11,7 @@ import {
   observe,
   preconditionOf,
 } from './context.ts';
+import type { CreateSandboxInput, SandboxStatusInput } from './inputs.ts';
 import { index, Kind, keys } from './keys.ts';
 import {
   attachBookkeeping,
@@ -42,7 +42,7 @@ export function sandboxAcceptsChildren(sandbox: string): TransactOp {
 
 export async function createSandbox(
   ctx: OperationContext,
-  body: CreateSandboxBody,
+  body: CreateSandboxInput,
 ): Promise<StoredObject<SandboxData>> {
   const name = body.name ?? generateName('sandbox');
   const spec = body.spec;
@@ -107,7 +107,7 @@ export function assertNotDeleting(sandbox: StoredObject<SandboxData>): void {
 }
 
 /** Merges reported conditions by type; a transition time moves only when the status changes. */
-function mergeConditions(current: Condition[], reported: SandboxStatusBody['conditions']) {
+function mergeConditions(current: Condition[], reported: SandboxStatusInput['conditions']) {
   if (!reported) return current;
   const now = new Date().toISOString();
   return reported.map((c) => {
@@ -126,7 +126,7 @@ function mergeConditions(current: Condition[], reported: SandboxStatusBody['cond
 export async function reportSandboxStatus(
   ctx: OperationContext,
   name: string,
-  body: SandboxStatusBody,
+  body: SandboxStatusInput,
 ): Promise<StoredObject<SandboxData>> {
   const res = await ctx.store.update<SandboxData>(
     keys.sandbox(name),

@@ -1,7 +1,7 @@
-import type { ServiceBody } from '#lib/api/schemas/sessions.ts';
 import { Aborted, AlreadyExists } from '#lib/errors.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
+import type { ServiceInput } from './inputs.ts';
 import { childPrefix, index, Kind, keys } from './keys.ts';
 import { sandboxAcceptsChildren } from './sandboxes.ts';
 import type { ServiceData } from './types.ts';
@@ -31,7 +31,7 @@ export async function exposeService(
   ctx: OperationContext,
   sandbox: string,
   service: string,
-  body: ServiceBody,
+  body: ServiceInput,
 ): Promise<ExposeResult> {
   const data: ServiceData = {
     sandboxName: sandbox,

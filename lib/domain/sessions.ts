@@ -1,10 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { LIMITS } from '#lib/domain/limits.ts';
-import type { SSHSessionBody } from '#lib/api/schemas/sessions.ts';
 import { FailedPrecondition, NotFound } from '#lib/errors.ts';
 import { field, where } from '#lib/store/expression.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
+import type { SSHSessionInput } from './inputs.ts';
 import { childPrefix, index, Kind, keys } from './keys.ts';
 import { sandboxAcceptsChildren, sandboxSubject } from './sandboxes.ts';
 import type { SandboxData, SSHSessionData } from './types.ts';
@@ -26,7 +26,7 @@ export function tokenHash(token: string): string {
 export async function createSession(
   ctx: OperationContext,
   sandbox: string,
-  body: SSHSessionBody,
+  body: SSHSessionInput,
 ): Promise<CreatedSession> {
   const id = randomUUID();
   const token = `sgs_${randomBytes(32).toString('base64url')}`;

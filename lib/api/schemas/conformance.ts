@@ -1,0 +1,22 @@
+import type * as Domain from '#lib/domain/inputs.ts';
+import type { PolicyBody, RevisionStatusBody } from './config.ts';
+import type { InferenceRouteBody } from './inference.ts';
+import type { CreateProviderBody, UpdateProviderBody } from './providers.ts';
+import type { CreateSandboxBody, SandboxStatusBody } from './sandboxes.ts';
+import type { ServiceBody, SSHSessionBody } from './sessions.ts';
+
+/** `Body` must yield what the use-case takes; extra members (preconditions) are fine. */
+type Yields<Body extends Input, Input> = Body;
+
+/** Compiles only while every body schema yields its use-case's input (the floors point one way). */
+export type Conformance = [
+  Yields<CreateProviderBody, Domain.CreateProviderInput>,
+  Yields<UpdateProviderBody, Domain.UpdateProviderInput>,
+  Yields<CreateSandboxBody, Domain.CreateSandboxInput>,
+  Yields<SandboxStatusBody, Domain.SandboxStatusInput>,
+  Yields<PolicyBody, Domain.PolicyInput>,
+  Yields<RevisionStatusBody, Domain.RevisionStatusInput>,
+  Yields<SSHSessionBody, Domain.SSHSessionInput>,
+  Yields<ServiceBody, Domain.ServiceInput>,
+  Yields<InferenceRouteBody, Domain.InferenceRouteInput>,
+];

@@ -1,0 +1,73 @@
+import type { Phase } from './types.ts';
+
+/**
+ * What each use-case takes: the domain's own input types. The API's schemas
+ * (`lib/api/schemas/`) must yield them — `lib/api/schemas/conformance.ts` compiles only while
+ * they do — so the domain never imports the API.
+ */
+
+export type Labels = Record<string, string>;
+
+export interface CreateProviderInput {
+  name?: string;
+  labels?: Labels;
+  type: string;
+  credentials: Record<string, string>;
+  config?: Record<string, string>;
+}
+
+export interface UpdateProviderInput {
+  type?: string;
+  credentials?: Record<string, string>;
+  config?: Record<string, string>;
+}
+
+export interface CreateSandboxInput {
+  name?: string;
+  labels?: Labels;
+  spec: {
+    image?: string;
+    environment?: Record<string, string>;
+    providers?: string[];
+    policy?: Record<string, unknown>;
+    logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+    gpu?: boolean;
+  };
+}
+
+export interface ReportedCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+export interface SandboxStatusInput {
+  phase: Phase;
+  conditions?: ReportedCondition[];
+}
+
+export interface PolicyInput {
+  policy: Record<string, unknown>;
+}
+
+export interface RevisionStatusInput {
+  status: 'LOADED' | 'FAILED';
+  loadError?: string;
+}
+
+export interface SSHSessionInput {
+  ttlSeconds?: number;
+}
+
+export interface ServiceInput {
+  targetPort: number;
+  domain?: boolean;
+}
+
+export interface InferenceRouteInput {
+  providerName: string;
+  modelId: string;
+  timeoutSeconds?: number;
+}
