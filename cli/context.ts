@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { ShellgateClient } from '#lib/client/client.ts';
 import type { ProgressOutput } from '#lib/jobs/progress-bar.ts';
-import { resolveEndpoint, resolveToken } from './config.ts';
-import { UsageError } from './exit-codes.ts';
+import { findContext, type NamedContext, resolveEndpoint, resolveToken } from './config.ts';
+import { debugFetch } from './debug.ts';
+import { type OutputFormat, parseOutput, renderValue } from './output.ts';
 
 export interface CliIO {
   stdout: ProgressOutput;
@@ -11,12 +12,12 @@ export interface CliIO {
   cwd: string;
 }
 
-export type OutputFormat = 'table' | 'json';
-
 interface GlobalOptions {
   endpoint?: string;
   token?: string;
   output?: string;
+  context?: string;
+  debug?: boolean;
 }
 
 /** What every command works with: where the API is, the client, and how to print. */
@@ -24,16 +25,18 @@ export class CliContext {
   readonly io: CliIO;
   readonly output: OutputFormat;
   readonly endpoint: string;
+  /** The named context in use (`--context`, `SHELLGATE_CONTEXT`, else the current one). */
+  readonly context?: NamedContext & { name: string };
+  readonly debug: boolean;
   readonly #tokenFlag?: string;
   #client?: ShellgateClient;
 
   constructor(io: CliIO, options: GlobalOptions) {
     this.io = io;
-    if (options.output !== undefined && options.output !== 'table' && options.output !== 'json') {
-      throw new UsageError(`--output must be table or json, got "${options.output}"`);
-    }
-    this.output = options.output ?? 'table';
-    this.endpoint = resolveEndpoint(options.endpoint, io.env, io.cwd);
+    this.output = parseOutput(options.output);
+    this.context = findContext(io.env, options.context);
+    this.endpoint = resolveEndpoint(options.endpoint, io.env, io.cwd, this.context);
+    this.debug = options.debug === true;
     this.#tokenFlag = options.token;
   }
 
@@ -43,7 +46,12 @@ export class CliContext {
   }
 
   get token(): string | undefined {
-    return resolveToken(this.#tokenFlag, this.io.env, this.endpoint);
+    return resolveToken(this.#tokenFlag, this.io.env, this.endpoint, this.context);
+  }
+
+  /** `fetch`, showing each exchange on standard error with `--debug`. */
+  get fetch(): typeof fetch {
+    return this.debug ? debugFetch(globalThis.fetch, this.io.stderr) : globalThis.fetch;
   }
 
   get client(): ShellgateClient {
@@ -51,12 +59,19 @@ export class CliContext {
       endpoint: this.endpoint,
       token: this.token,
       userAgent: 'shellgate-cli',
+      fetch: this.fetch,
     });
     return this.#client;
   }
 
+  /** A format for scripts (`json`, `yaml`, `jsonpath=…`): the API's body, not a view. */
   get json(): boolean {
-    return this.output === 'json';
+    return this.output.kind !== 'table';
+  }
+
+  /** Columns of the terminal standard output is, for tables; none when it is not one. */
+  get width(): number | undefined {
+    return this.io.stdout.isTTY && this.io.stdout.columns ? this.io.stdout.columns : undefined;
   }
 
   /** Writes lines to standard output. */
@@ -69,8 +84,9 @@ export class CliContext {
     this.io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
-  /** `-o json`: the value as JSON; otherwise the human rendering. */
+  /** `-o json|yaml|jsonpath=…`: the value so rendered; otherwise the human rendering. */
   show(value: unknown, human: () => string): void {
-    this.print(this.json ? JSON.stringify(value, null, 2) : human());
+    if (this.output.kind === 'table') this.print(human());
+    else this.io.stdout.write(renderValue(this.output, value));
   }
 }

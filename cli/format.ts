@@ -1,12 +1,45 @@
 /** Plain-text tables and key/value views for terminals. */
 
-/** Columns padded to their widest cell, two spaces apart. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+const GAP = 2;
+/** A column is not cut narrower than its header or this. */
+const MIN_COLUMN = 6;
+
+/**
+ * The column widths that fit `maxWidth`: while the line is too wide, the widest column but
+ * the first (the name, which a command needs whole) gives up a character, down to its header
+ * or {@link MIN_COLUMN}. What cannot fit then overflows, as it would without a width.
+ */
+function fitWidths(header: string[], natural: number[], maxWidth: number): number[] {
+  const widths = [...natural];
+  const total = () => widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1);
+  while (total() > maxWidth) {
+    let widest = -1;
+    for (let i = 1; i < widths.length; i++) {
+      const floor = Math.max(header[i]!.length, MIN_COLUMN);
+      if (widths[i]! > floor && (widest === -1 || widths[i]! > widths[widest]!)) widest = i;
+    }
+    if (widest === -1) break;
+    widths[widest]!--;
+  }
+  return widths;
+}
+
+/** A cell cut to `width` characters, its end replaced by `…`. */
+const cut = (cell: string, width: number) =>
+  cell.length <= width ? cell : `${cell.slice(0, Math.max(0, width - 1))}…`;
+
+/**
+ * Columns padded to their widest cell, two spaces apart. With `maxWidth` (the terminal's
+ * columns), wide cells are cut with `…` so that each line fits, as gh does on a terminal;
+ * without it (a pipe, a file) nothing is cut.
+ */
+export function table(header: string[], rows: string[][], maxWidth?: number): string {
+  const natural = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = maxWidth ? fitWidths(header, natural, maxWidth) : natural;
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
+      .map((c, i) => cut(c, widths[i] ?? c.length).padEnd(widths[i] ?? 0))
+      .join(' '.repeat(GAP))
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }

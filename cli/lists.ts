@@ -49,10 +49,10 @@ export function printList<T>(
   noun: string,
 ): void {
   if (ctx.json) {
-    ctx.print(JSON.stringify(page, null, 2));
+    ctx.show(page, () => '');
     return;
   }
   if (page.items.length === 0) ctx.note(`No ${noun} found.`);
-  else ctx.print(table(header, page.items.map(row)));
+  else ctx.print(table(header, page.items.map(row), ctx.width));
   if (page.nextPageToken) ctx.note(`More: --page-token ${page.nextPageToken}`);
 }

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ApiError, ConnectionError } from '#lib/client/errors.ts';
+import { completionCommands } from './commands/completion.ts';
 import { policyCommands, settingsCommands } from './commands/config.ts';
+import { contextCommands } from './commands/context.ts';
 import { inferenceCommands } from './commands/inference.ts';
 import { loginCommands } from './commands/login.ts';
 import { metaCommands } from './commands/meta.ts';
@@ -10,15 +12,21 @@ import { providerCommands } from './commands/providers.ts';
 import { sandboxCommands } from './commands/sandboxes.ts';
 import { serviceCommands } from './commands/services.ts';
 import { sessionCommands } from './commands/sessions.ts';
+import { completionLines } from './completion.ts';
 import { DEFAULT_ENDPOINT } from './config.ts';
 import type { CliIO } from './context.ts';
 import { CommandFailed, EXIT_CODES_HELP, ExitCode, exitCodeOf } from './exit-codes.ts';
+import { OUTPUT_HELP } from './output.ts';
 
 const ENVIRONMENT_HELP = `Environment:
-  SHELLGATE_ENDPOINT    the API (default: the local dev server: the url in
-                        .shellgate/local.json here, else ${DEFAULT_ENDPOINT})
-  SHELLGATE_TOKEN       bearer token (else the one \`shellgate login\` saved)
-  SHELLGATE_CONFIG_DIR  where \`login\` saves tokens (default ~/.config/shellgate)`;
+  SHELLGATE_ENDPOINT    the API (default: the context's endpoint, else the local
+                        dev server: the url in .shellgate/local.json here, else
+                        ${DEFAULT_ENDPOINT})
+  SHELLGATE_TOKEN       bearer token (else the context's, else the one
+                        \`shellgate login\` saved)
+  SHELLGATE_CONTEXT     the context to use (else the current one)
+  SHELLGATE_CONFIG_DIR  where \`login\` and \`context\` keep tokens and contexts
+                        (default ~/.config/shellgate)`;
 
 function version(): string {
   try {
@@ -37,10 +45,18 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
     .addOption(new Option('--endpoint <url>', 'API base URL (env SHELLGATE_ENDPOINT)'))
     .addOption(new Option('--token <token>', 'bearer token (env SHELLGATE_TOKEN)'))
     .addOption(
-      new Option('-o, --output <format>', "table (human) or json (the API's JSON, for scripts)")
-        .choices(['table', 'json'])
-        .default('table'),
+      new Option(
+        '--context <name>',
+        'use a saved context (env SHELLGATE_CONTEXT; default: the current one)',
+      ),
     )
+    .addOption(
+      new Option(
+        '-o, --output <format>',
+        `table (for people), or the API's JSON for scripts as ${OUTPUT_HELP.replace('table, ', '')}`,
+      ).default('table'),
+    )
+    .addOption(new Option('--debug', 'show each request and response on stderr, secrets redacted'))
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -59,7 +75,9 @@ export function buildProgram(io: CliIO, setExitCode: (code: number) => void): Co
   inferenceCommands(program, io);
   migrateCommands(program, io, setExitCode);
   loginCommands(program, io);
+  contextCommands(program, io);
   metaCommands(program, io);
+  completionCommands(program, io);
   return program;
 }
 
@@ -93,6 +111,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     exitCode = code;
   });
   try {
+    // What the completion scripts call: not parsed, since its words are a partial command line.
+    if (argv[0] === '__complete') {
+      io.stdout.write(completionLines(program, argv.slice(1), io.env));
+      return ExitCode.ok;
+    }
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (err) {

@@ -14,7 +14,12 @@ interface LoginOptions {
 }
 
 /** Asks the local dev server (`npm start`) to mint a token signed by its dev key. */
-async function mintDevToken(endpoint: string, scopes?: string[], ttlSeconds?: number) {
+async function mintDevToken(
+  fetch: typeof globalThis.fetch,
+  endpoint: string,
+  scopes?: string[],
+  ttlSeconds?: number,
+) {
   let res: Response;
   try {
     res = await fetch(`${endpoint}/dev/token`, {
@@ -62,7 +67,7 @@ export function loginCommands(program: Command, io: CliIO): void {
           ?.split(',')
           .map((s) => s.trim())
           .filter(Boolean);
-        token = await mintDevToken(ctx.endpoint, scopes, opts.ttl);
+        token = await mintDevToken(ctx.fetch, ctx.endpoint, scopes, opts.ttl);
       } else if (opts.withToken) {
         token = readFileSync(0, 'utf8').trim();
       } else {

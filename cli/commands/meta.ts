@@ -16,6 +16,7 @@ export function metaCommands(program: Command, io: CliIO): void {
     .description('print the OpenAPI 3.1 document of the API (JSON)')
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = CliContext.of(cmd, io);
-      ctx.print(JSON.stringify(await ctx.client.openapi(), null, 2));
+      const doc = await ctx.client.openapi();
+      ctx.show(doc, () => JSON.stringify(doc, null, 2));
     });
 }

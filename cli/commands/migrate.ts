@@ -3,6 +3,7 @@ import { integer } from '../args.ts';
 import { readLocalState } from '../config.ts';
 import { CliContext, type CliIO } from '../context.ts';
 import { UsageError } from '../exit-codes.ts';
+import { fittedProgressOutput } from '../progress.ts';
 
 interface DatabaseOptions {
   dynamoEndpoint?: string;
@@ -62,8 +63,11 @@ async function migrate(action: 'status' | 'run', opts: RunOptions, cmd: Command,
     `Table ${db.table} on ${db.endpoint ?? `AWS DynamoDB (${db.region ?? io.env.AWS_REGION ?? 'default region'})`}`,
   );
   const client = createDocumentClient({ endpoint: db.endpoint, region: db.region });
+  // yaml and jsonpath render the JSON the command writes.
+  let json = '';
+  const stdout = ctx.json ? { write: (chunk: string) => (json += chunk) } : io.stdout;
   try {
-    return await migrateCommand(
+    const code = await migrateCommand(
       new Store(client, db.table),
       {
         action,
@@ -72,8 +76,10 @@ async function migrate(action: 'status' | 'run', opts: RunOptions, cmd: Command,
         rate: opts.rate,
         output: ctx.json ? 'json' : 'table',
       },
-      { stdout: io.stdout, stderr: io.stderr },
+      { stdout, stderr: fittedProgressOutput(io.stderr) },
     );
+    if (ctx.json) ctx.show(JSON.parse(json), () => json);
+    return code;
   } finally {
     client.destroy();
   }

@@ -134,6 +134,7 @@ describe('ShellgateClient against the dev server', () => {
     await check('getInferenceRoute', c.getInferenceRoute({ params: { name: 'r' } }));
     await check('healthz', c.healthz());
     await check('openapi', c.openapi());
+    await check('docs', c.docs());
     const current = await c.getSandbox(name);
     await check(
       'deleteSandbox',

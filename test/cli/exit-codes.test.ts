@@ -52,7 +52,7 @@ describe('exit codes', () => {
     const results = await Promise.all([
       t.cli(['sandboxes', 'list']),
       t.cli(['sandbox', 'get']),
-      t.cli(['sandbox', 'list', '-o', 'yaml']),
+      t.cli(['sandbox', 'list', '-o', 'xml']),
       t.cli(['sandbox', 'provider', 'attach', 'a', 'b', '--retry', 'many']),
       t.cli(['provider', 'create', 'x', '--type', 'github', '--credential', 'NOT_SET_ANYWHERE']),
       t.cli(['sandbox']),

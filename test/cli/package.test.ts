@@ -101,6 +101,7 @@ describe('the shellgate package', () => {
     expect(help.stderr).toBe('');
     expect(help.stdout).toMatch(/^Usage: shellgate \[options\] \[command\]/);
     expect(version.stdout.trim()).toBe(pkg.version);
+    expect((await shellgate(['completion', 'bash'])).stdout).toContain('shellgate __complete');
   });
 
   it('installed, loads the AWS SDK for migrate from its own dependencies', async () => {
