@@ -141,11 +141,12 @@ box.addEventListener('input',()=>{const q=box.value.trim().toLowerCase();
 for(const el of document.querySelectorAll('[data-search]'))el.classList.toggle('hidden',q!==''&&!el.dataset.search.includes(q));});
 `;
 
-let cached: string | undefined;
+const cached = new WeakMap<Json, string>();
 
-/** The reference page of the document the API serves at `/v1/openapi.json`. */
+/** The reference page of a document (the one the API serves at `/v1/openapi.json`). */
 export function docsPage(doc: Json = openApiDocument()): string {
-  if (cached && doc === openApiDocument()) return cached;
+  const hit = cached.get(doc);
+  if (hit) return hit;
   const info = (doc.info ?? {}) as Json;
   const tags = (doc.tags ?? []) as Json[];
   const paths = (doc.paths ?? {}) as Record<string, Json>;
@@ -196,6 +197,6 @@ ${sections}
 <section id="schemas"><h2>Schemas</h2>${schemas}</section></main></div>
 <script>${SCRIPT}</script></body></html>
 `;
-  if (doc === openApiDocument()) cached = page;
+  cached.set(doc, page);
   return page;
 }

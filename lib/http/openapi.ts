@@ -330,11 +330,21 @@ export interface OpenApiOptions {
   issuer?: string;
 }
 
-let cached: Json | undefined;
+/**
+ * The options of the document a function serves: the deployment's issuer when its environment
+ * names it (`SHELLGATE_JWT_ISSUER`).
+ */
+export const servedDocumentOptions = (): OpenApiOptions =>
+  process.env.SHELLGATE_JWT_ISSUER ? { issuer: process.env.SHELLGATE_JWT_ISSUER } : {};
+
+/** The documents made so far, by issuer: a function serves one. */
+const cached = new Map<string, Json>();
 
 /** The OpenAPI 3.1 document, generated from the route table. */
 export function openApiDocument(options: OpenApiOptions = {}): Json {
-  if (cached && !options.issuer) return cached;
+  const key = options.issuer ?? '';
+  const hit = cached.get(key);
+  if (hit) return hit;
   const { schemas, names } = components();
   const paths: Record<string, Json> = {};
   for (const route of routes) {
@@ -387,6 +397,6 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
     },
   };
   (document.components as Json).schemas = reachable(schemas, [paths, RESPONSES]);
-  if (!options.issuer) cached = document;
+  cached.set(key, document);
   return document;
 }

@@ -75,6 +75,27 @@ describe('openapi.json', () => {
       (deployed.components as { securitySchemes: { oidc: Record<string, string> } }).securitySchemes
         .oidc.openIdConnectUrl,
     ).toBe('https://auth.example.org/realms/x/.well-known/openid-configuration');
+    // A function whose environment names the issuer serves the document with it.
+    process.env.SHELLGATE_TABLE ??= 'shellgate-openapi-test';
+    process.env.SHELLGATE_JWT_ISSUER = 'https://auth.example.org/realms/x';
+    try {
+      const handler = createHttpHandler(meta);
+      const event = toApiGatewayEvent(
+        { method: 'GET', path: '/v1/openapi.json', rawQueryString: '', headers: {}, body: '' },
+        { route: meta.routes.find((r) => r.operationId === 'openapi')!, params: {} },
+        undefined,
+      );
+      const served = JSON.parse((await handler(event, localContext('meta'))).body);
+      expect(served.components.securitySchemes.oidc.openIdConnectUrl).toBe(
+        'https://auth.example.org/realms/x/.well-known/openid-configuration',
+      );
+      expect({ ...served, components: undefined }).toEqual({
+        ...committed(),
+        components: undefined,
+      });
+    } finally {
+      delete process.env.SHELLGATE_JWT_ISSUER;
+    }
   });
 
   it("is clean under Redocly's recommended-strict: no error, no warning", async () => {

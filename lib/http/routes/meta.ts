@@ -29,8 +29,8 @@ export const meta = routeGroup(
       status: 200,
       dynamo: [],
       run: async () => {
-        const { openApiDocument } = await import('../openapi.ts');
-        return { body: openApiDocument() };
+        const { openApiDocument, servedDocumentOptions } = await import('../openapi.ts');
+        return { body: openApiDocument(servedDocumentOptions()) };
       },
     },
     {
@@ -44,8 +44,11 @@ export const meta = routeGroup(
       status: 200,
       dynamo: [],
       run: async () => {
-        const { docsPage } = await import('../docs-page.ts');
-        return { body: docsPage() };
+        const [{ docsPage }, { openApiDocument, servedDocumentOptions }] = await Promise.all([
+          import('../docs-page.ts'),
+          import('../openapi.ts'),
+        ]);
+        return { body: docsPage(openApiDocument(servedDocumentOptions())) };
       },
     },
   ],
