@@ -275,7 +275,7 @@ describe('HTTP API', () => {
       .map(([, r]) => r.Properties.RouteKey)
       .sort();
     expect(open).toEqual(
-      ['/docs', '/healthz', '/v1/openapi.json'].flatMap((p) => [`GET ${p}`, `HEAD ${p}`]),
+      ['/docs', '/healthz', '/v1/openapi.json'].flatMap((p) => [`GET ${p}`, `HEAD ${p}`]).sort(),
     );
   });
 
