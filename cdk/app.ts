@@ -1,3 +1,6 @@
-import { createShellgateApp } from './shellgate-app.ts';
+import { addShellgateStack, checkedApp } from './shellgate-app.ts';
 
-createShellgateApp().app.synth();
+// One stack: the stage `-c stage=dev|prod` names, or the unstaged `Shellgate`.
+const app = checkedApp();
+addShellgateStack(app);
+app.synth();

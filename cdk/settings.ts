@@ -1,22 +1,26 @@
 import type { Node } from 'constructs';
+import {
+  isStageName,
+  ROLLOUTS,
+  type Rollout,
+  STAGE_NAMES,
+  STAGES,
+  type StageName,
+  type StageSettings,
+  UNSTAGED,
+} from './stages.ts';
 
-/** What a deployment of shellgate is configured with; read from CDK context (`cdk.json`, `-c`). */
-export interface ShellgateSettings {
+/**
+ * What a deployment of shellgate is configured with: its stage's settings (`cdk/stages.ts`)
+ * and the identity of the deployment, each overridable from CDK context (`cdk.json`, `-c`).
+ */
+export interface ShellgateSettings extends StageSettings {
+  /** The stage deployed; none for the unstaged stack. */
+  stage?: StageName;
   /** The `iss` every token must carry, an https URL whose discovery document API Gateway reads. */
   jwtIssuer: string;
   /** Accepted `aud` values (or `client_id` for access tokens without `aud`). */
   jwtAudience: string[];
-  /**
-   * Keep the table when the stack is deleted, and refuse to delete it through the API.
-   * @default true
-   */
-  retainData: boolean;
-  /** Sustained conflicts (409 ABORTED) per minute that raise the conflict alarm. @default 30 */
-  conflictAlarmPerMinute: number;
-  /** Steady-state requests per second of the `$default` stage. @default 100 */
-  apiRateLimit: number;
-  /** Burst of requests the stage accepts above the rate. @default 200 */
-  apiBurstLimit: number;
   /** An address subscribed to the alarm topic; none when absent. */
   alarmEmail?: string;
   /** The domain of exposed service URLs (`SHELLGATE_SERVICE_DOMAIN`); the handlers' default when absent. */
@@ -61,8 +65,52 @@ function list(node: Context, key: string): string[] {
   return items.map((s) => s.trim()).filter(Boolean);
 }
 
-/** Reads and checks the deployment's settings; a missing or malformed value fails the synth. */
-export function settingsFromContext(node: Context): ShellgateSettings {
+/**
+ * A stage's values in context: `stages.<stage>.<key>` (an object in `cdk.json`, for a pipeline
+ * that deploys several stages from one synth) before the plain `<key>`.
+ */
+function scoped(node: Context, stage: StageName | undefined): Context {
+  const stages: unknown = node.tryGetContext('stages');
+  const own =
+    stage && stages && typeof stages === 'object'
+      ? ((stages as Record<string, unknown>)[stage] as Record<string, unknown> | undefined)
+      : undefined;
+  return {
+    tryGetContext: (key: string) => own?.[key] ?? node.tryGetContext(key),
+  };
+}
+
+/** The stage named by `-c stage=…`, if any. */
+export function stageFromContext(node: Context): StageName | undefined {
+  const stage = text(node, 'stage');
+  if (stage === undefined) return undefined;
+  if (!isStageName(stage)) {
+    throw new Error(`context stage must be one of ${STAGE_NAMES.join(', ')}, got ${stage}`);
+  }
+  return stage;
+}
+
+function rollout(node: Context, fallback: Rollout): Rollout {
+  const value = text(node, 'rollout');
+  if (value === undefined) return fallback;
+  if (!(value in ROLLOUTS)) {
+    throw new Error(
+      `context rollout must be one of ${Object.keys(ROLLOUTS).join(', ')}, got ${value}`,
+    );
+  }
+  return value as Rollout;
+}
+
+/**
+ * Reads and checks the deployment's settings: the stage's (`stage`, else the context's `stage`,
+ * else none), each overridden by context. A missing or malformed value fails the synth.
+ */
+export function settingsFromContext(
+  root: Context,
+  stage: StageName | undefined = stageFromContext(root),
+): ShellgateSettings {
+  const node = scoped(root, stage);
+  const base = stage ? STAGES[stage] : UNSTAGED;
   const jwtIssuer = text(node, 'jwtIssuer');
   if (!jwtIssuer || !URL.canParse(jwtIssuer) || new URL(jwtIssuer).protocol !== 'https:') {
     throw new Error('context jwtIssuer must be an https URL (e.g. -c jwtIssuer=https://…/)');
@@ -74,12 +122,17 @@ export function settingsFromContext(node: Context): ShellgateSettings {
   const alarmEmail = text(node, 'alarmEmail');
   const serviceDomain = text(node, 'serviceDomain');
   return {
+    ...(stage ? { stage } : {}),
+    stackName: text(node, 'stackName') ?? base.stackName,
     jwtIssuer,
     jwtAudience,
-    retainData: flag(node, 'retainData', true),
-    conflictAlarmPerMinute: positive(node, 'conflictAlarmPerMinute', 30),
-    apiRateLimit: positive(node, 'apiRateLimit', 100),
-    apiBurstLimit: positive(node, 'apiBurstLimit', 200),
+    retainData: flag(node, 'retainData', base.retainData),
+    httpMemorySize: positive(node, 'httpMemorySize', base.httpMemorySize),
+    conflictAlarmPerMinute: positive(node, 'conflictAlarmPerMinute', base.conflictAlarmPerMinute),
+    apiRateLimit: positive(node, 'apiRateLimit', base.apiRateLimit),
+    apiBurstLimit: positive(node, 'apiBurstLimit', base.apiBurstLimit),
+    rollout: rollout(node, base.rollout),
+    migrationStallMinutes: positive(node, 'migrationStallMinutes', base.migrationStallMinutes),
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(serviceDomain ? { serviceDomain } : {}),
   };

@@ -1,19 +1,25 @@
-import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { Alias } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Trigger } from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
 import type { FunctionName } from '#lib/http/route.ts';
 import { routes } from '#lib/http/routes.ts';
 import { DEFAULT_SEGMENTS, DEFAULT_WRITE_RATE } from '#lib/jobs/backfill.ts';
 import { DEFAULT_PROVISION_TIMEOUT_MS } from '#lib/jobs/reconciler.ts';
 import { tableDefinition } from '#lib/store/table.ts';
+import { JobAlarms } from './constructs/job-alarms.ts';
 import { ScheduledJob } from './constructs/scheduled-job.ts';
 import { ShellgateAlarms } from './constructs/shellgate-alarms.ts';
 import { ShellgateApi } from './constructs/shellgate-api.ts';
 import { ShellgateFunction } from './constructs/shellgate-function.ts';
+import { ShellgateRollout } from './constructs/shellgate-rollout.ts';
 import { ShellgateTable } from './constructs/shellgate-table.ts';
 import { HTTP_FUNCTIONS, httpFunctionActions, JOB_DYNAMO_ACTIONS } from './permissions.ts';
 import { PLACEHOLDER_ISSUER, type ShellgateSettings } from './settings.ts';
+import { ROLLOUTS } from './stages.ts';
 
 export interface ShellgateStackProps extends StackProps {
   settings: ShellgateSettings;
@@ -37,17 +43,34 @@ export const JOB_SCHEDULES = {
   reconcile: { every: Duration.minutes(5), timeout: Duration.minutes(2), memorySize: 512 },
 } as const;
 
-/** shellgate on AWS: the table, one function per route group, the HTTP API, the jobs, alarms. */
+/** The deploy waits this much longer than a migrate run may take, for the invocation itself. */
+const TRIGGER_SLACK = Duration.minutes(1);
+
+/**
+ * shellgate on AWS: the table, one function per route group behind its `live` alias, the HTTP
+ * API, the jobs with their failures queue, the migrations a deploy runs, the alarms, and the
+ * gradual rollout of the HTTP functions that those alarms roll back.
+ */
 export class ShellgateStack extends Stack {
+  readonly settings: ShellgateSettings;
   readonly table: ShellgateTable;
   readonly httpFunctions: Record<FunctionName, ShellgateFunction>;
   readonly api: ShellgateApi;
   readonly jobs: Record<'migrate' | 'reconcile', ScheduledJob>;
+  /** Scheduled job runs that failed or were dropped. */
+  readonly jobFailures: Queue;
+  /** Runs the pending migrations during a deploy, before the HTTP functions take new code. */
+  readonly migrateOnDeploy: Trigger;
   readonly alarms: ShellgateAlarms;
+  readonly jobAlarms: JobAlarms;
+  readonly rollout: ShellgateRollout;
+  /** The API's base URL, for a pipeline's post-deploy steps. */
+  readonly apiUrlOutput: CfnOutput;
 
   constructor(scope: Construct, id: string, props: ShellgateStackProps) {
     super(scope, id, props);
     const { settings } = props;
+    this.settings = settings;
     if (settings.jwtIssuer === PLACEHOLDER_ISSUER) {
       Annotations.of(this).addWarningV2(
         'shellgate:placeholder-issuer',
@@ -73,22 +96,37 @@ export class ShellgateStack extends Stack {
           ...tableAccess,
           dynamoActions: httpFunctionActions(fn),
           timeout: HTTP_TIMEOUT,
+          memorySize: settings.httpMemorySize,
+          alias: true,
           environment: settings.serviceDomain
             ? { SHELLGATE_SERVICE_DOMAIN: settings.serviceDomain }
             : {},
         }),
       ]),
     ) as Record<FunctionName, ShellgateFunction>;
+    const aliases = Object.fromEntries(
+      HTTP_FUNCTIONS.map((fn) => [fn, this.httpFunctions[fn].alias as Alias]),
+    ) as Record<FunctionName, Alias>;
 
+    // API Gateway invokes the aliases: a deployment moves traffic by moving an alias.
     this.api = new ShellgateApi(this, 'Api', {
       routes,
-      functions: Object.fromEntries(
-        HTTP_FUNCTIONS.map((fn) => [fn, this.httpFunctions[fn].function]),
-      ) as Record<FunctionName, ShellgateFunction['function']>,
+      functions: aliases,
       unmatched: 'meta',
       jwtIssuer: settings.jwtIssuer,
       jwtAudience: settings.jwtAudience,
       throttle: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
+    });
+
+    this.jobFailures = new Queue(this, 'JobFailures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.jobFailures).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason:
+        "This queue is itself where failed and dropped job runs end up (a Lambda failure destination and the schedules' dead-letter queue); nothing consumes it, an alarm watches it.",
     });
 
     this.jobs = {
@@ -99,6 +137,7 @@ export class ShellgateStack extends Stack {
         ...tableAccess,
         dynamoActions: JOB_DYNAMO_ACTIONS.migrate,
         ...JOB_SCHEDULES.migrate,
+        failures: this.jobFailures,
         environment: {
           SHELLGATE_MIGRATION_SEGMENTS: String(DEFAULT_SEGMENTS),
           SHELLGATE_MIGRATION_RATE: String(DEFAULT_WRITE_RATE),
@@ -111,11 +150,22 @@ export class ShellgateStack extends Stack {
         ...tableAccess,
         dynamoActions: JOB_DYNAMO_ACTIONS.reconcile,
         ...JOB_SCHEDULES.reconcile,
+        failures: this.jobFailures,
         environment: {
           SHELLGATE_PROVISION_TIMEOUT_SECONDS: String(DEFAULT_PROVISION_TIMEOUT_MS / 1000),
         },
       }),
     };
+
+    // A deploy runs the pending migrations once, synchronously: a migration that fails fails
+    // the deploy (and rolls it back) before any HTTP function takes new code. A long migration
+    // stops before the run's timeout, the deploy goes on, and the schedule carries on with it.
+    // It runs again whenever the migrate function changes, i.e. with every new migration.
+    this.migrateOnDeploy = new Trigger(this, 'MigrateOnDeploy', {
+      handler: this.jobs.migrate.job.function,
+      timeout: JOB_SCHEDULES.migrate.timeout.plus(TRIGGER_SLACK),
+      executeBefore: Object.values(aliases),
+    });
 
     const alarmTopic = new Topic(this, 'AlarmTopic', {
       displayName: 'shellgate alarms',
@@ -134,8 +184,26 @@ export class ShellgateStack extends Stack {
       conflictsPerMinute: settings.conflictAlarmPerMinute,
       topic: alarmTopic,
     });
+    this.jobAlarms = new JobAlarms(this, 'JobAlarms', {
+      jobs: {
+        migrate: { function: this.jobs.migrate.job.function, every: JOB_SCHEDULES.migrate.every },
+        reconcile: {
+          function: this.jobs.reconcile.job.function,
+          every: JOB_SCHEDULES.reconcile.every,
+        },
+      },
+      migrationStallMinutes: settings.migrationStallMinutes,
+      failures: this.jobFailures,
+      topic: alarmTopic,
+    });
 
-    new CfnOutput(this, 'ApiUrl', {
+    this.rollout = new ShellgateRollout(this, 'Rollout', {
+      aliases,
+      deploymentConfig: ROLLOUTS[settings.rollout],
+      alarms: [this.alarms.serverErrorRate, this.alarms.conflicts],
+    });
+
+    this.apiUrlOutput = new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the shellgate HTTP API',
       value: this.api.url,
     });
@@ -146,6 +214,10 @@ export class ShellgateStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'Subscribe here to receive the alarms',
       value: alarmTopic.topicArn,
+    });
+    new CfnOutput(this, 'JobFailuresQueueUrl', {
+      description: 'Failed and dropped scheduled job runs (kept 14 days)',
+      value: this.jobFailures.queueUrl,
     });
   }
 }

@@ -90,6 +90,8 @@ async function buildBundles(outdir: string): Promise<{ built: Built[]; baseline:
     for (const resource of Object.values(resources)) {
       if (resource.Type !== 'AWS::Lambda::Function') continue;
       const path = resource.Metadata?.['aws:cdk:path'] ?? '';
+      // Only shellgate's own functions: not aws-cdk-lib's handlers (the deploy trigger's).
+      if (!path.endsWith('/Function/Resource')) continue;
       const asset = resource.Metadata?.['aws:asset:path'];
       if (!asset) throw new Error(`${path}: no asset path in the template metadata`);
       built.push({

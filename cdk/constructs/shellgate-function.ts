@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Alias, Architecture, type IDestination, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import {
   LogLevel,
   NodejsFunction,
@@ -45,18 +45,30 @@ export interface ShellgateFunctionProps {
   retryAttempts?: number;
   /** Asynchronous invocations: how long an event may wait before it is dropped. */
   maxEventAge?: Duration;
+  /** Asynchronous invocations: where a failed or dropped event goes. */
+  onFailure?: IDestination;
+  /**
+   * Serve through a `live` alias on the current version, which gradual deployments shift.
+   * @default false
+   */
+  alias?: boolean;
 }
+
+/** The alias API Gateway invokes and CodeDeploy shifts between versions. */
+export const LIVE_ALIAS = 'live';
 
 /**
  * A Lambda function with the project's defaults: Node 24 on ARM64, bundled locally by esbuild
- * into one ESM file with source maps and the AWS SDK inside, an explicit log group with
- * retention, and its own role that may write to that log group and call exactly the DynamoDB
- * actions it is given, on the table and its indexes only.
+ * into one ESM file with source maps and the AWS SDK inside, active X-Ray tracing, an explicit
+ * log group with retention, and its own role that may write to that log group, send its traces,
+ * and call exactly the DynamoDB actions it is given, on the table and its indexes only.
  */
 export class ShellgateFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
+  /** The `live` alias, when asked for. */
+  readonly alias?: Alias;
 
   constructor(scope: Construct, id: string, props: ShellgateFunctionProps) {
     super(scope, id);
@@ -90,6 +102,10 @@ export class ShellgateFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
+      // Traces of the invocation and its AWS calls, with no code in the bundle: Lambda records
+      // the segments itself. Sampling is X-Ray's default (1 a second, then 5 %).
+      tracing: Tracing.ACTIVE,
+      ...(props.onFailure ? { onFailure: props.onFailure } : {}),
       ...(props.retryAttempts !== undefined ? { retryAttempts: props.retryAttempts } : {}),
       ...(props.maxEventAge ? { maxEventAge: props.maxEventAge } : {}),
       environment: {
@@ -118,5 +134,17 @@ export class ShellgateFunction extends Construct {
         logLevel: LogLevel.WARNING,
       },
     });
+    // X-Ray's write actions have no resource-level permissions.
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so their resource is "*"; nothing else in this role is a wildcard.',
+    });
+    if (props.alias) {
+      this.alias = new Alias(this, 'Live', {
+        aliasName: LIVE_ALIAS,
+        version: this.function.currentVersion,
+      });
+    }
   }
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import type { CfnElement } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeGroups } from '#lib/http/routes.ts';
@@ -41,8 +42,16 @@ beforeAll(() => {
   const template = assembly.getStackByName(stack.stackName).template as {
     Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
   };
+  // shellgate's functions; the deploy trigger's provider is aws-cdk-lib's own code.
+  const ours = new Set(
+    [
+      ...Object.values(stack.httpFunctions).map((f) => f.function),
+      stack.jobs.migrate.job.function,
+      stack.jobs.reconcile.job.function,
+    ].map((fn) => stack.getLogicalId(fn.node.defaultChild as CfnElement)),
+  );
   bundles = Object.entries(template.Resources)
-    .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+    .filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && ours.has(id))
     .map(([logicalId, r]) => {
       const key = (r.Properties.Code as { S3Key: string }).S3Key;
       return {

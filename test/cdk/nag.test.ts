@@ -1,6 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -50,19 +52,64 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     expect(report).toContain(`${stack.stackName}/PlainTopic/Resource`);
   });
 
-  it('acknowledges only the public routes, each on its route with a reason', () => {
+  it('acknowledges only what has a reason, each on the construct it is about', () => {
+    // arrange
     const { app, stack } = fastApp();
     const publicRoutes = routes
       .filter((r) => r.scope === null)
       .flatMap((r) => [r.operationId, ...(r.method === 'GET' ? [`${r.operationId}Head`] : [])]);
+    const functions = [
+      ...Object.values(stack.httpFunctions),
+      stack.jobs.migrate.job,
+      stack.jobs.reconcile.job,
+    ];
+    const at = (c: IConstruct) => c.node.path;
+    // act
     const acks = acknowledgements(app);
-    // `$default` (Unmatched) is behind the JWT authorizer: it needs no acknowledgement.
-    expect(Object.keys(acks).sort()).toEqual(
-      publicRoutes.map((id) => `${stack.stackName}/Api/${id}`).sort(),
-    );
+    // assert
+    const expected: Record<string, string> = {
+      // `$default` (Unmatched) is behind the JWT authorizer: it needs no acknowledgement.
+      ...Object.fromEntries(
+        // acknowledged without a namespace, which records it as an annotation id
+        publicRoutes.map((id) => [
+          `${stack.stackName}/Api/${id}`,
+          'Annotation::AwsSolutions-APIG4',
+        ]),
+      ),
+      // X-Ray's write actions take no resource: the one wildcard of each function's role.
+      ...Object.fromEntries(
+        functions.map((f) => [at(f.role), 'AwsSolutions::AwsSolutions-IAM5[Resource::*]']),
+      ),
+      // The failures queue is itself the dead-letter queue.
+      [at(stack.jobFailures)]: 'AwsSolutions::AwsSolutions-SQS3',
+      [at(stack.rollout.role)]:
+        'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+    };
+    expect(
+      Object.fromEntries(Object.entries(acks).map(([p, rules]) => [p, Object.keys(rules)])),
+    ).toEqual(Object.fromEntries(Object.entries(expected).map(([p, id]) => [p, [id]])));
     for (const rules of Object.values(acks)) {
-      expect(Object.keys(rules)).toEqual([expect.stringMatching(/AwsSolutions-APIG4$/)]);
       expect(Object.values(rules)[0]!.length).toBeGreaterThan(40);
     }
+  });
+
+  it('the rollout role carries the AWS managed policy it acknowledges, and nothing else of AWS', () => {
+    const { stack } = fastApp();
+    const role =
+      Template.fromStack(stack).toJSON().Resources[
+        stack.getLogicalId(stack.rollout.role.node.defaultChild as CfnElement)
+      ];
+    expect(role.Properties.ManagedPolicyArns).toEqual([
+      {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited',
+          ],
+        ],
+      },
+    ]);
   });
 });

@@ -84,16 +84,30 @@ describe('table', () => {
   });
 });
 
+/** The function CDK's triggers run on (aws-cdk-lib's own provider, not shellgate code). */
+const triggerProviderId = ofType('Custom::Trigger').map(
+  ([, r]) => (r.Properties.ServiceToken as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0],
+)[0];
+
 describe('functions', () => {
-  it('are one per route-table group plus the two jobs', () => {
+  it("are one per route-table group plus the two jobs, and the deploy trigger's provider", () => {
     expect(Object.keys(stack.httpFunctions).sort()).toEqual(
       [...new Set(routes.map((r) => r.fn))].sort(),
     );
-    expect(ofType('AWS::Lambda::Function')).toHaveLength(Object.keys(functions).length);
+    expect(
+      ofType('AWS::Lambda::Function')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(
+      [
+        ...Object.values(functions).map((f) => logicalId(stack, f.function)),
+        triggerProviderId,
+      ].sort(),
+    );
   });
 
   it.each(Object.entries(functions))(
-    '%s: Node 24 on ARM64, its own log group with retention, the Powertools settings',
+    '%s: Node 24 on ARM64, active tracing, its own log group with retention, the Powertools settings',
     (name, f) => {
       const fn = resources[logicalId(stack, f.function)]!;
       const handler = name === 'migrate' || name === 'reconcile' ? name : 'handler';
@@ -101,6 +115,7 @@ describe('functions', () => {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: `index.${handler}`,
+        TracingConfig: { Mode: 'Active' },
         Role: { 'Fn::GetAtt': [logicalId(stack, f.role), 'Arn'] },
         LoggingConfig: { LogGroup: { Ref: logicalId(stack, f.logGroup) } },
         Environment: {
@@ -123,6 +138,22 @@ describe('functions', () => {
       expect(timeout).toBeLessThan(30);
     }
   });
+
+  it.each(Object.entries(stack.httpFunctions))(
+    '%s: served through its live alias on the current version, sized by the stage',
+    (_name, f) => {
+      const alias = resources[logicalId(stack, f.alias!)]!;
+      const version = ofType('AWS::Lambda::Version').find(([, v]) =>
+        isRef(v.Properties.FunctionName, logicalId(stack, f.function)),
+      )!;
+      expect(alias.Properties).toEqual({
+        Name: 'live',
+        FunctionName: { Ref: logicalId(stack, f.function) },
+        FunctionVersion: { 'Fn::GetAtt': [version[0], 'Version'] },
+      });
+      expect(resources[logicalId(stack, f.function)]!.Properties.MemorySize).toBe(512);
+    },
+  );
 });
 
 describe('roles', () => {
@@ -171,19 +202,38 @@ describe('roles', () => {
   );
 
   it.each(Object.entries(functions))(
-    '%s: nothing else but writing to its own log group',
-    (_name, f) => {
+    '%s: besides DynamoDB only its own log group, its traces and (jobs) the failures queue',
+    (name, f) => {
       const statements = statementsOf(logicalId(stack, f.role));
       const others = statements.filter(
         (s) => !asList(s.Action).some((a) => String(a).startsWith('dynamodb:')),
       );
-      expect(others).toEqual([
+      const isJob = name === 'migrate' || name === 'reconcile';
+      const expected = [
         {
           Effect: 'Allow',
           Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
           Resource: { 'Fn::GetAtt': [logicalId(stack, f.logGroup), 'Arn'] },
         },
-      ]);
+        // X-Ray's write actions take no resource: the one wildcard, acknowledged (nag.test.ts).
+        {
+          Effect: 'Allow',
+          Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+          Resource: '*',
+        },
+        ...(isJob
+          ? [
+              // What Lambda's SQS failure destination needs (aws-lambda-destinations).
+              {
+                Effect: 'Allow',
+                Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+                Resource: { 'Fn::GetAtt': [logicalId(stack, stack.jobFailures), 'Arn'] },
+              },
+            ]
+          : []),
+      ];
+      expect(others).toHaveLength(expected.length);
+      expect(others).toEqual(expect.arrayContaining(expected));
       const role = resources[logicalId(stack, f.role)]!;
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       expect(role.Properties.AssumeRolePolicyDocument).toMatchObject({
@@ -249,13 +299,13 @@ describe('HTTP API', () => {
     const [, route] = routeResources.find(([, res]) => res.Properties.RouteKey === key)!;
     const target = route.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
     const integration = integrations[target['Fn::Join'][1][1].Ref]!;
-    const fnId = logicalId(stack, stack.httpFunctions[r.fn].function);
-    // assert
+    const aliasId = logicalId(stack, stack.httpFunctions[r.fn].alias!);
+    // assert: the live alias, which a deployment moves, not the function's latest code
     expect(route.Properties.ApiId).toEqual({ Ref: apiId });
     expect(integration.Properties).toMatchObject({
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
-      IntegrationUri: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      IntegrationUri: { Ref: aliasId },
     });
     if (r.scope === null) {
       expect(route.Properties.AuthorizationType).toBe('NONE');
@@ -295,7 +345,7 @@ describe('HTTP API', () => {
       'Fn::Join': [string, [string, { Ref: string }]];
     };
     expect(integrations[target['Fn::Join'][1][1].Ref]!.Properties.IntegrationUri).toEqual({
-      'Fn::GetAtt': [logicalId(stack, stack.httpFunctions.meta.function), 'Arn'],
+      Ref: logicalId(stack, stack.httpFunctions.meta.alias!),
     });
   });
 
@@ -351,47 +401,66 @@ describe('schedules', () => {
       );
       const minutes = Number(/rate\((\d+) minutes\)/.exec(rate)![1]);
       // assert
+      const queueArn = { 'Fn::GetAtt': [logicalId(stack, stack.jobFailures), 'Arn'] };
       expect(schedule).toMatchObject({
         ScheduleExpression: rate,
         State: 'ENABLED',
         FlexibleTimeWindow: { Mode: 'OFF' },
-        Target: { RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } },
+        Target: {
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+          // What the scheduler could not deliver goes to the failures queue.
+          DeadLetterConfig: { Arn: queueArn },
+        },
+      });
+      // The scheduler's execution id is the run's correlation id (lib/jobs/telemetry.ts).
+      expect(JSON.parse((schedule!.Target as { Input: string }).Input)).toMatchObject({
+        executionId: '<aws.scheduler.execution-id>',
       });
       expect(resources[fnId]!.Properties.Timeout).toBe(timeout);
       expect(timeout).toBeLessThan(minutes * 60);
+      // A run that fails, or is dropped before it starts, goes to the failures queue.
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: { Ref: fnId },
         MaximumRetryAttempts: 0,
         MaximumEventAgeInSeconds: 60,
+        DestinationConfig: { OnFailure: { Destination: queueArn } },
       });
     },
   );
 
-  it.each(cases)('%s: the scheduler role may invoke that function only', (name) => {
-    const job = stack.jobs[name];
-    const fnId = logicalId(stack, job.job.function);
-    const schedule = schedules.find((s) =>
-      JSON.stringify((s.Target as { Arn: unknown }).Arn).includes(fnId),
-    )!;
-    const roleId = (schedule.Target as { RoleArn: { 'Fn::GetAtt': [string] } }).RoleArn[
-      'Fn::GetAtt'
-    ][0];
-    expect(statementsOf(roleId)).toEqual([
-      {
-        Effect: 'Allow',
-        Action: 'lambda:InvokeFunction',
-        Resource: { 'Fn::GetAtt': [fnId, 'Arn'] },
-      },
-    ]);
-    expect(resources[roleId]!.Properties.AssumeRolePolicyDocument).toMatchObject({
-      Statement: [
+  it.each(cases)(
+    '%s: the scheduler role may invoke that function and dead-letter to the failures queue only',
+    (name) => {
+      const job = stack.jobs[name];
+      const fnId = logicalId(stack, job.job.function);
+      const schedule = schedules.find((s) =>
+        JSON.stringify((s.Target as { Arn: unknown }).Arn).includes(fnId),
+      )!;
+      const roleId = (schedule.Target as { RoleArn: { 'Fn::GetAtt': [string] } }).RoleArn[
+        'Fn::GetAtt'
+      ][0];
+      expect(statementsOf(roleId)).toEqual([
         {
-          Principal: { Service: 'scheduler.amazonaws.com' },
-          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: { 'Fn::GetAtt': [fnId, 'Arn'] },
         },
-      ],
-    });
-  });
+        {
+          Effect: 'Allow',
+          Action: 'sqs:SendMessage',
+          Resource: { 'Fn::GetAtt': [logicalId(stack, stack.jobFailures), 'Arn'] },
+        },
+      ]);
+      expect(resources[roleId]!.Properties.AssumeRolePolicyDocument).toMatchObject({
+        Statement: [
+          {
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      });
+    },
+  );
 
   it.each(cases)('%s passes its job settings through the environment', (name) => {
     const env = (
@@ -415,7 +484,9 @@ describe('alarms', () => {
   const topicRef = { Ref: logicalId(stack, stack.node.findChild('AlarmTopic')) };
 
   it('notify the alarm topic when they fire and when they recover', () => {
-    expect(alarms).toHaveLength(4);
+    // 5xx rate, function throttles, store throttles, conflicts; each job's errors, the stalled
+    // migration, the failures queue.
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([topicRef]);
       expect(alarm.OKActions).toEqual([topicRef]);
@@ -479,6 +550,195 @@ describe('alarms', () => {
         MetricName: 'Throttled',
         Dimensions: [{ Name: 'service', Value: 'shellgate' }],
       }),
+    );
+  });
+});
+
+describe('the jobs fail loudly', () => {
+  const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm'));
+  const alarmOf = (construct: Parameters<typeof logicalId>[1]) =>
+    alarms[logicalId(stack, construct)]!.Properties;
+  const queueId = logicalId(stack, stack.jobFailures);
+
+  it.each([
+    ['migrate', 900],
+    ['reconcile', 300],
+  ] as const)('%s: an alarm on any error, over one run interval (%i s)', (name, period) => {
+    expect(alarmOf(stack.jobAlarms.errors[name])).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [
+        { Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.jobs[name].job.function) } },
+      ],
+      Statistic: 'Sum',
+      Period: period,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+    });
+  });
+
+  it('an alarm when every migrate run of the configured window found a migration stalled', () => {
+    expect(alarmOf(stack.jobAlarms.migrationStalled)).toMatchObject({
+      Namespace: 'shellgate',
+      MetricName: 'MigrationStalled',
+      Dimensions: [{ Name: 'service', Value: 'shellgate' }],
+      Statistic: 'Minimum',
+      Period: 900,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      // migrationStallMinutes 60 (the unstaged default) / the 15-minute schedule
+      EvaluationPeriods: 4,
+    });
+  });
+
+  it('takes the stall window from the context, in whole runs of at most a day', () => {
+    // act
+    const { stack: twoRuns, template: t } = synthFast({ migrationStallMinutes: '30' });
+    // assert
+    const stalled = t.toJSON().Resources[logicalId(twoRuns, twoRuns.jobAlarms.migrationStalled)];
+    expect(stalled.Properties.EvaluationPeriods).toBe(2);
+    expect(() => synthFast({ migrationStallMinutes: '20' })).toThrow(
+      /multiple of the migrate interval/,
+    );
+    expect(() => synthFast({ migrationStallMinutes: '1500' })).toThrow(/at most a day/);
+  });
+
+  it('an encrypted, SSL-only failures queue that keeps events 14 days, with an alarm on anything in it', () => {
+    expect(resources[queueId]!.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+    expect(alarmOf(stack.jobAlarms.failedRuns)).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+});
+
+describe('a deploy runs the pending migrations', () => {
+  const [triggerId, trigger] = ofType('Custom::Trigger')[0]!;
+  const migrateId = logicalId(stack, stack.jobs.migrate.job.function);
+
+  it('once, synchronously, on the version the deploy made, waiting out one migrate run', () => {
+    const version = ofType('AWS::Lambda::Version').find(([, v]) =>
+      isRef(v.Properties.FunctionName, migrateId),
+    )!;
+    expect(ofType('Custom::Trigger')).toHaveLength(1);
+    expect(trigger.Properties).toMatchObject({
+      HandlerArn: { Ref: version[0] },
+      InvocationType: 'RequestResponse',
+      // the job's 10-minute timeout and a minute for the invocation
+      Timeout: String(11 * 60 * 1000),
+      ExecuteOnHandlerChange: true,
+    });
+  });
+
+  it('before any HTTP function takes new code: every live alias waits for it', () => {
+    for (const f of Object.values(stack.httpFunctions)) {
+      expect(resources[logicalId(stack, f.alias!)]!.DependsOn).toContain(triggerId);
+    }
+  });
+});
+
+describe('gradual rollout of the HTTP functions', () => {
+  const groups = ofType('AWS::CodeDeploy::DeploymentGroup');
+  const alarmRefs = [stack.alarms.serverErrorRate, stack.alarms.conflicts].map((a) => ({
+    Name: { Ref: logicalId(stack, a) },
+  }));
+
+  it.each(Object.entries(stack.httpFunctions))(
+    '%s: its alias moves through a deployment group that rolls back on the 5xx and conflict alarms',
+    (name, f) => {
+      // arrange
+      const groupId = logicalId(stack, stack.rollout.groups[name]!);
+      const alias = resources[logicalId(stack, f.alias!)]!;
+      // assert
+      expect(alias.UpdatePolicy).toEqual({
+        CodeDeployLambdaAliasUpdate: {
+          ApplicationName: { Ref: logicalId(stack, stack.rollout.application) },
+          DeploymentGroupName: { Ref: groupId },
+        },
+      });
+      expect(resources[groupId]!.Properties).toMatchObject({
+        DeploymentConfigName: 'CodeDeployDefault.LambdaAllAtOnce',
+        AlarmConfiguration: { Enabled: true, Alarms: alarmRefs },
+        AutoRollbackConfiguration: {
+          Enabled: true,
+          Events: expect.arrayContaining(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM']),
+        },
+        ServiceRoleArn: { 'Fn::GetAtt': [logicalId(stack, stack.rollout.role), 'Arn'] },
+      });
+    },
+  );
+
+  it('one group per HTTP function, one CodeDeploy role for all', () => {
+    expect(groups).toHaveLength(Object.keys(stack.httpFunctions).length);
+    expect(resources[logicalId(stack, stack.rollout.role)]!.Properties).toMatchObject({
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Principal: { Service: 'codedeploy.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+    });
+  });
+});
+
+describe('stages', () => {
+  const fnProps = (s: typeof stack, t: typeof template) =>
+    t.toJSON().Resources[logicalId(s, s.httpFunctions.providers.function)].Properties;
+  const groupOf = (s: typeof stack, t: typeof template) =>
+    t.toJSON().Resources[logicalId(s, s.rollout.groups.providers!)].Properties;
+
+  it('-c stage=prod: a stack named and sized for prod, with a canary rollout and kept data', () => {
+    // act
+    const { stack: prod, template: t } = synthFast({ stage: 'prod' });
+    // assert
+    expect(prod.stackName).toBe('Shellgate-prod');
+    expect(fnProps(prod, t).MemorySize).toBe(1024);
+    expect(groupOf(prod, t).DeploymentConfigName).toBe(
+      'CodeDeployDefault.LambdaCanary10Percent10Minutes',
+    );
+    t.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+  });
+
+  it('-c stage=dev: its own stack, throwaway data, new code at once', () => {
+    // act
+    const { stack: dev, template: t } = synthFast({ stage: 'dev' });
+    // assert
+    expect(dev.stackName).toBe('Shellgate-dev');
+    expect(fnProps(dev, t).MemorySize).toBe(512);
+    expect(groupOf(dev, t).DeploymentConfigName).toBe('CodeDeployDefault.LambdaAllAtOnce');
+    t.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+  });
+
+  it("a context value still overrides the stage's", () => {
+    const { stack: prod, template: t } = synthFast({
+      stage: 'prod',
+      httpMemorySize: '2048',
+      rollout: 'Linear10PercentEvery1Minute',
+    });
+    expect(fnProps(prod, t).MemorySize).toBe(2048);
+    expect(groupOf(prod, t).DeploymentConfigName).toBe(
+      'CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
     );
   });
 });
