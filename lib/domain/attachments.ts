@@ -12,7 +12,7 @@ import {
   RefAppeared,
   unrecordedListingCheck,
 } from './provider-refs.ts';
-import { assertNotDeleting, sandboxSubject } from './sandboxes.ts';
+import { assertNotDeleting, sandboxSubject } from './sandbox-state.ts';
 import type { ProviderData, SandboxData } from './types.ts';
 
 export interface AttachResult {

@@ -3,7 +3,7 @@ import { assertObjectSize, type OperationContext, observe, preconditionOf } from
 import type { PolicyInput } from './inputs.ts';
 import { keys } from './keys.ts';
 import { newRevision } from './revisions.ts';
-import { assertNotDeleting, sandboxSubject } from './sandboxes.ts';
+import { assertNotDeleting, sandboxSubject } from './sandbox-state.ts';
 import type { PolicyRevisionData, SandboxData, SettingsData } from './types.ts';
 
 export interface SandboxConfig {

@@ -8,7 +8,7 @@ import type { Page, StoredObject } from '#lib/store/types.ts';
 import type { OperationContext } from './context.ts';
 import type { RevisionStatusInput } from './inputs.ts';
 import { childPrefix, Kind, keys } from './keys.ts';
-import { assertNotDeleting, sandboxAcceptsChildren, sandboxSubject } from './sandboxes.ts';
+import { assertNotDeleting, sandboxAcceptsChildren, sandboxSubject } from './sandbox-state.ts';
 import type { PolicyRevisionData, SandboxData } from './types.ts';
 
 /**

@@ -1,5 +1,5 @@
-import { Aborted, FailedPrecondition, NotFound } from '#lib/errors.ts';
-import { change, field, where } from '#lib/store/expression.ts';
+import { Aborted, FailedPrecondition } from '#lib/errors.ts';
+import { change, where } from '#lib/store/expression.ts';
 import type { TransactPlan } from '#lib/store/store.ts';
 import type { TransactOp } from '#lib/store/transact.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
@@ -20,25 +20,8 @@ import {
   unrecordedListingCheck,
 } from './provider-refs.ts';
 import { newRevision } from './revisions.ts';
+import { assertNotDeleting, sandboxSubject } from './sandbox-state.ts';
 import type { Condition, SandboxData, SettingsData } from './types.ts';
-
-export const sandboxSubject = (name: string) => ({ kind: Kind.Sandbox, name });
-
-/**
- * A transaction's check that the sandbox exists and is not being deleted, so that nothing new
- * is added under a sandbox that delete has already marked.
- */
-export function sandboxAcceptsChildren(sandbox: string): TransactOp {
-  return {
-    type: 'check',
-    key: keys.sandbox(sandbox),
-    condition: where.and(where.live(), where.differs(field('phase'), 'DELETING')),
-    failure: (old) =>
-      old
-        ? new FailedPrecondition(`sandbox ${sandbox} is being deleted`, { sandbox })
-        : new NotFound(Kind.Sandbox, sandbox),
-  };
-}
 
 export async function createSandbox(
   ctx: OperationContext,
@@ -95,15 +78,6 @@ export function listSandboxes(
   opts: { pageSize?: number; pageToken?: string; labelSelector?: Record<string, string> },
 ): Promise<Page<StoredObject<SandboxData>>> {
   return ctx.store.list<SandboxData>(Kind.Sandbox, opts);
-}
-
-/** Refuses changes to a sandbox that is being deleted. */
-export function assertNotDeleting(sandbox: StoredObject<SandboxData>): void {
-  if (sandbox.data.phase === 'DELETING') {
-    throw new FailedPrecondition(`sandbox ${sandbox.name} is being deleted`, {
-      sandbox: sandbox.name,
-    });
-  }
 }
 
 /** Merges reported conditions by type; a transition time moves only when the status changes. */

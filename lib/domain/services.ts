@@ -3,7 +3,7 @@ import type { Page, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
 import type { ServiceInput } from './inputs.ts';
 import { childPrefix, index, Kind, keys } from './keys.ts';
-import { sandboxAcceptsChildren } from './sandboxes.ts';
+import { sandboxAcceptsChildren } from './sandbox-state.ts';
 import type { ServiceData } from './types.ts';
 
 const subject = (sandbox: string, service: string) => ({

@@ -6,7 +6,7 @@ import type { Page, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
 import type { SSHSessionInput } from './inputs.ts';
 import { childPrefix, index, Kind, keys } from './keys.ts';
-import { sandboxAcceptsChildren, sandboxSubject } from './sandboxes.ts';
+import { sandboxAcceptsChildren, sandboxSubject } from './sandbox-state.ts';
 import type { SandboxData, SSHSessionData } from './types.ts';
 
 export interface CreatedSession {

@@ -4,7 +4,7 @@ import { change, field, where } from '#lib/store/expression.ts';
 import type { ItemKey, Mutation, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
 import { Kind, keys } from './keys.ts';
-import { sandboxAcceptsChildren } from './sandboxes.ts';
+import { sandboxAcceptsChildren } from './sandbox-state.ts';
 import type { SettingsData, SettingValue } from './types.ts';
 
 type Scope = { sandbox: string } | 'global';

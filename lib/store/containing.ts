@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { A } from './attributes.ts';
-import { translateSdkError } from './sdk-errors.ts';
 import type { TableHandle } from './handle.ts';
+import { translateSdkError } from './sdk-errors.ts';
 import { tableDefinition } from './table.ts';
 
 /**

@@ -1,4 +1,7 @@
 import { A, FROZEN, type Item, isLive, versionOf } from './attributes.ts';
+import type { Change, Condition, Path } from './types.ts';
+
+export type { Change, Condition, Path };
 
 /**
  * The store's vocabulary for conditions and changes, in domain terms: a path names a field of
@@ -8,35 +11,10 @@ import { A, FROZEN, type Item, isLive, versionOf } from './attributes.ts';
  * returned with it.
  */
 
-/** Where a path points: inside an object's data, or at a record's own attribute. */
-export interface Path {
-  readonly in: 'data' | 'record';
-  readonly keys: readonly string[];
-}
-
 /** A field of an object's data, e.g. `field('spec', 'providers')`. */
 export const field = (...keys: string[]): Path => ({ in: 'data', keys });
 /** An attribute of a bookkeeping record, e.g. `record('sandbox')`. */
 export const record = (...keys: string[]): Path => ({ in: 'record', keys });
-
-export type Condition =
-  | { readonly is: 'live' }
-  | { readonly is: 'absent' }
-  | { readonly is: 'version'; readonly version: number }
-  | { readonly is: 'id'; readonly id: string }
-  | { readonly is: 'notFrozen' }
-  | { readonly is: 'notReceipt'; readonly receipt: string }
-  | { readonly is: 'equals'; readonly path: Path; readonly value: unknown }
-  | { readonly is: 'differs'; readonly path: Path; readonly value: unknown }
-  | { readonly is: 'oneOf'; readonly path: Path; readonly values: readonly unknown[] }
-  | { readonly is: 'present'; readonly path: Path }
-  | { readonly is: 'missing'; readonly path: Path }
-  | { readonly is: 'contains'; readonly path: Path; readonly value: unknown }
-  | { readonly is: 'excludes'; readonly path: Path; readonly value: unknown }
-  | { readonly is: 'sizeBelow'; readonly path: Path; readonly size: number }
-  | { readonly is: 'counterAtMost'; readonly value: number }
-  | { readonly is: 'and'; readonly all: readonly Condition[] }
-  | { readonly is: 'or'; readonly any: readonly Condition[] };
 
 /** Condition builders: `where.live()`, `where.equals(field('phase'), 'READY')`. */
 export const where = {
@@ -250,17 +228,6 @@ export function holds(c: Condition, item: Item | undefined): boolean {
       return c.any.some((x) => holds(x, item));
   }
 }
-
-/**
- * A structured change to an object's data: what a write does, in domain terms. The store
- * applies it in memory (for validation and the response) and renders it to an update
- * expression, so a change that commutes with others can be written without reading first.
- */
-export type Change =
-  | { readonly op: 'set'; readonly path: readonly string[]; readonly value: unknown }
-  | { readonly op: 'remove'; readonly path: readonly string[] }
-  | { readonly op: 'append'; readonly path: readonly string[]; readonly values: readonly unknown[] }
-  | { readonly op: 'increment'; readonly path: readonly string[]; readonly by: number };
 
 export const change = {
   set: (path: readonly string[], value: unknown): Change => ({ op: 'set', path, value }),

@@ -7,8 +7,8 @@ import {
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { A } from './attributes.ts';
-import { translateSdkError } from './sdk-errors.ts';
 import type { TableHandle } from './handle.ts';
+import { translateSdkError } from './sdk-errors.ts';
 import type { ItemKey } from './types.ts';
 
 /** Where a parallel scan of one segment stands: DynamoDB's `LastEvaluatedKey`, opaque here. */

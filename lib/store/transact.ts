@@ -21,7 +21,6 @@ import {
   COUNT,
   type Condition,
   FROZEN,
-  field,
   Placeholders,
   renderChanges,
   renderCondition,

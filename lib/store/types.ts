@@ -1,5 +1,3 @@
-import type { Change, Condition } from './expression.ts';
-
 /** The primary key of one item. */
 export interface ItemKey {
   pk: string;
@@ -81,3 +79,39 @@ export interface Page<T> {
   items: T[];
   nextPageToken?: string;
 }
+
+/** Where a path points: inside an object's data, or at a record's own attribute. */
+export interface Path {
+  readonly in: 'data' | 'record';
+  readonly keys: readonly string[];
+}
+
+export type Condition =
+  | { readonly is: 'live' }
+  | { readonly is: 'absent' }
+  | { readonly is: 'version'; readonly version: number }
+  | { readonly is: 'id'; readonly id: string }
+  | { readonly is: 'notFrozen' }
+  | { readonly is: 'notReceipt'; readonly receipt: string }
+  | { readonly is: 'equals'; readonly path: Path; readonly value: unknown }
+  | { readonly is: 'differs'; readonly path: Path; readonly value: unknown }
+  | { readonly is: 'oneOf'; readonly path: Path; readonly values: readonly unknown[] }
+  | { readonly is: 'present'; readonly path: Path }
+  | { readonly is: 'missing'; readonly path: Path }
+  | { readonly is: 'contains'; readonly path: Path; readonly value: unknown }
+  | { readonly is: 'excludes'; readonly path: Path; readonly value: unknown }
+  | { readonly is: 'sizeBelow'; readonly path: Path; readonly size: number }
+  | { readonly is: 'counterAtMost'; readonly value: number }
+  | { readonly is: 'and'; readonly all: readonly Condition[] }
+  | { readonly is: 'or'; readonly any: readonly Condition[] };
+
+/**
+ * A structured change to an object's data: what a write does, in domain terms. The store
+ * applies it in memory (for validation and the response) and renders it to an update
+ * expression, so a change that commutes with others can be written without reading first.
+ */
+export type Change =
+  | { readonly op: 'set'; readonly path: readonly string[]; readonly value: unknown }
+  | { readonly op: 'remove'; readonly path: readonly string[] }
+  | { readonly op: 'append'; readonly path: readonly string[]; readonly values: readonly unknown[] }
+  | { readonly op: 'increment'; readonly path: readonly string[]; readonly by: number };
