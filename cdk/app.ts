@@ -1,6 +1,9 @@
+import { addPipelineStack, wantsPipeline } from './pipeline-app.ts';
 import { addShellgateStack, checkedApp } from './shellgate-app.ts';
 
-// One stack: the stage `-c stage=dev|prod` names, or the unstaged `Shellgate`.
+// One stack (`-c stage=dev|prod`, or the unstaged `Shellgate`), or the pipeline that deploys
+// the stages (`-c pipeline=true`).
 const app = checkedApp();
-addShellgateStack(app);
+if (wantsPipeline(app.node)) addPipelineStack(app);
+else addShellgateStack(app);
 app.synth();
