@@ -7,11 +7,15 @@
  *
  * - a get is 1 GetItem; a list is 1 Query of the `byKind` index or of one partition;
  * - a create is 1 PutItem, or 1 TransactWriteItems where an invariant spans items;
- * - a client-driven change that is an update expression is 1 UpdateItem and no read;
- * - a change that needs the current state, and every server-driven write, reads first:
+ * - a change that is a structured change is 1 UpdateItem and no read: client-driven, on the
+ *   version; server-driven, when its outcome does not depend on the rest of the object (a
+ *   settings key), on nothing but what the change itself needs;
+ * - a change that needs the current state, and every other server-driven write, reads first:
  *   1 GetItem + 1 write;
  * - a transaction returns no item, so a transactional change whose response carries the object
- *   reads it first: 1 GetItem + 1 TransactWriteItems;
+ *   reads it first: 1 GetItem + 1 TransactWriteItems; a write to a sandbox's child is such a
+ *   transaction when a sandbox delete would otherwise discard it (the check that the sandbox is
+ *   not DELETING);
  * - no request reads an item it already holds from an earlier response of the same request.
  *
  * An `exception` says why an operation the issue expects at exactly one request needs more.
@@ -50,6 +54,8 @@ const COST = `${ARCH}, "Cost of each operation"`;
 const MODES = `${ARCH}, "The two write modes"`;
 const INVARIANTS = `${ARCH}, "Cross-object invariants"`;
 const MODEL = 'docs/data-model.md, "Keys and the access pattern behind each"';
+
+const BLIND = `${MODES}: a server-driven change to one settings key does not depend on the rest of the object, so it is one UpdateItem with no read and no version condition`;
 
 const TX_NO_ITEM =
   'A cross-object invariant needs TransactWriteItems, which returns no item; the consistent read is what lets the response carry the new object without a second read.';
@@ -99,18 +105,27 @@ export const expectedCosts: readonly ExpectedCost[] = [
   {
     id: 'deleteProvider client-driven',
     operationId: 'deleteProvider',
-    variant: 'client-driven',
-    cost: { GetItem: 1, TransactWriteItems: 1 },
-    source: INVARIANTS,
+    variant: 'client-driven, before migration 006',
+    cost: { GetItem: 2, Query: 1, TransactWriteItems: 1 },
+    source: `${INVARIANTS}; lib/domain/providers.ts (deleteProvider): until migration 006 is done, the migration's record is read and the \`byKind\` index queried for sandboxes that list the provider without a ref`,
     oneRequest: 'client-driven write',
-    exception: `Provider delete is a transaction with the refs record (attach and delete serialize on it). ${TX_NO_ITEM}`,
+    exception: `Provider delete is a transaction with the refs record (attach and delete serialize on it). ${TX_NO_ITEM} Until migration 006 has recorded the listings of sandboxes written before refs existed, it also reads the migration's record and queries the index for such listings.`,
   },
   {
     id: 'deleteProvider server-driven',
     operationId: 'deleteProvider',
-    variant: 'server-driven',
+    variant: 'server-driven, before migration 006',
+    cost: { GetItem: 2, Query: 1, TransactWriteItems: 1 },
+    source: `${INVARIANTS}; lib/domain/providers.ts (deleteProvider), as above`,
+  },
+  {
+    id: 'deleteProvider after migration 006',
+    operationId: 'deleteProvider',
+    variant: 'client-driven, migration 006 done',
     cost: { GetItem: 1, TransactWriteItems: 1 },
-    source: INVARIANTS,
+    source: `${INVARIANTS}; a \`done\` migration record is read once and kept for the life of the store, a Lambda instance (lib/domain/provider-refs.ts), so past an instance's first provider delete a deployed table pays only the provider's read and the transaction`,
+    oneRequest: 'client-driven write',
+    exception: `Provider delete is a transaction with the refs record (attach and delete serialize on it). ${TX_NO_ITEM}`,
   },
 
   // Sandboxes
@@ -213,24 +228,24 @@ export const expectedCosts: readonly ExpectedCost[] = [
     operationId: 'listAttachedProviders',
     variant: '2 providers',
     cost: { GetItem: 3 },
-    source: `${MODEL} (the sandbox, then each listed provider)`,
+    source: `${MODEL} (the sandbox, then each listed provider of the page)`,
   },
   {
     id: 'deleteSandbox server-driven',
     operationId: 'deleteSandbox',
     variant: 'server-driven, 1 provider, settings',
-    cost: { GetItem: 2, UpdateItem: 1, Query: 1, PutItem: 1, TransactWriteItems: 1 },
-    source: `${INVARIANTS}: mark DELETING (read + CAS), one consistent Query of the partition, each child deleted on the version the Query returned, the provider's ref record read, the final transaction`,
+    cost: { GetItem: 3, TransactWriteItems: 2, Query: 1, PutItem: 1 },
+    source: `${INVARIANTS}: read the sandbox and its settings, mark DELETING and freeze the settings in one transaction, one consistent Query of the partition, each child deleted on the version the Query returned, the provider's ref record read, the final transaction`,
   },
   {
     id: 'deleteSandbox client-driven',
     operationId: 'deleteSandbox',
     variant: 'client-driven, 1 provider, settings',
-    cost: { GetItem: 2, UpdateItem: 1, Query: 1, PutItem: 1, TransactWriteItems: 1 },
+    cost: { GetItem: 3, TransactWriteItems: 2, Query: 1, PutItem: 1 },
     source: INVARIANTS,
     oneRequest: 'client-driven write',
     exception:
-      'Deleting a sandbox removes everything it owns: mark DELETING, find the children with one Query, delete each, then the sandbox in one transaction with its provider bookkeeping.',
+      'Deleting a sandbox removes everything it owns: mark it DELETING and freeze its settings in one transaction (so no settings write is acknowledged that the delete then discards), find the children with one Query, delete each, then the sandbox in one transaction with its provider bookkeeping.',
   },
 
   // Config
@@ -275,8 +290,8 @@ export const expectedCosts: readonly ExpectedCost[] = [
     id: 'reportPolicyRevisionStatus FAILED',
     operationId: 'reportPolicyRevisionStatus',
     variant: 'FAILED, server-driven',
-    cost: { GetItem: 1, UpdateItem: 1 },
-    source: COST,
+    cost: { GetItem: 1, Query: 1, TransactWriteItems: 1 },
+    source: `${INVARIANTS}: the same read and transaction as LOADED (the revision's write carries the check that the sandbox is not DELETING)`,
   },
   {
     id: 'setSandboxSetting client-driven',
@@ -305,8 +320,8 @@ export const expectedCosts: readonly ExpectedCost[] = [
     id: 'setSandboxSetting server-driven',
     operationId: 'setSandboxSetting',
     variant: 'server-driven',
-    cost: { GetItem: 1, UpdateItem: 1 },
-    source: COST,
+    cost: { UpdateItem: 1 },
+    source: BLIND,
   },
   {
     id: 'deleteSandboxSetting client-driven',
@@ -320,8 +335,8 @@ export const expectedCosts: readonly ExpectedCost[] = [
     id: 'deleteSandboxSetting server-driven',
     operationId: 'deleteSandboxSetting',
     variant: 'server-driven',
-    cost: { GetItem: 1, UpdateItem: 1 },
-    source: COST,
+    cost: { UpdateItem: 1 },
+    source: BLIND,
   },
   {
     id: 'getGlobalSettings',
@@ -350,8 +365,8 @@ export const expectedCosts: readonly ExpectedCost[] = [
     id: 'setGlobalSetting server-driven',
     operationId: 'setGlobalSetting',
     variant: 'server-driven',
-    cost: { GetItem: 1, UpdateItem: 1 },
-    source: COST,
+    cost: { UpdateItem: 1 },
+    source: BLIND,
   },
   {
     id: 'deleteGlobalSetting client-driven',
@@ -365,8 +380,8 @@ export const expectedCosts: readonly ExpectedCost[] = [
     id: 'deleteGlobalSetting server-driven',
     operationId: 'deleteGlobalSetting',
     variant: 'server-driven',
-    cost: { GetItem: 1, UpdateItem: 1 },
-    source: COST,
+    cost: { UpdateItem: 1 },
+    source: BLIND,
   },
 
   // SSH sessions and services
@@ -389,18 +404,17 @@ export const expectedCosts: readonly ExpectedCost[] = [
     id: 'revokeSSHSession client-driven',
     operationId: 'revokeSSHSession',
     variant: 'client-driven',
-    cost: { GetItem: 1, UpdateItem: 1 },
-    source: `${MODEL}, "SSH session pointer": the route names only the id`,
+    cost: { GetItem: 2, TransactWriteItems: 1 },
+    source: `${MODEL}, "SSH session pointer": the route names only the id; ${INVARIANTS}`,
     oneRequest: 'client-driven write',
-    exception:
-      "The session lives in its sandbox's partition (so sandbox delete finds it with one Query) and the route names only its id: the pointer record is read to find the key. The revoke itself is 1 UpdateItem.",
+    exception: `The session lives in its sandbox's partition (so sandbox delete finds it with one Query) and the route names only its id: the pointer record is read to find the key. The revoke is a transaction with the check that the sandbox is not DELETING (its delete would discard the revoke). ${TX_NO_ITEM}`,
   },
   {
     id: 'revokeSSHSession server-driven',
     operationId: 'revokeSSHSession',
     variant: 'server-driven',
-    cost: { GetItem: 2, UpdateItem: 1 },
-    source: `${MODEL}, "SSH session pointer"; ${COST}`,
+    cost: { GetItem: 2, TransactWriteItems: 1 },
+    source: `${MODEL}, "SSH session pointer"; ${INVARIANTS}`,
   },
   {
     id: 'exposeService create',
@@ -416,17 +430,17 @@ export const expectedCosts: readonly ExpectedCost[] = [
     id: 'exposeService update server-driven',
     operationId: 'exposeService',
     variant: 'update, server-driven',
-    cost: { GetItem: 1, UpdateItem: 1 },
-    source: COST,
+    cost: { GetItem: 1, TransactWriteItems: 1 },
+    source: `${INVARIANTS}: the update carries the check that the sandbox is not DELETING`,
   },
   {
     id: 'exposeService update client-driven',
     operationId: 'exposeService',
     variant: 'update, client-driven',
-    cost: { GetItem: 1, UpdateItem: 1 },
-    source: `${MODES}: "A change that needs the current state … reads first"`,
+    cost: { GetItem: 1, TransactWriteItems: 1 },
+    source: `${MODES}: "A change that needs the current state … reads first"; ${INVARIANTS}`,
     oneRequest: 'client-driven write',
-    exception: 'An omitted `domain` keeps the stored one, and the URL is computed from it.',
+    exception: `An omitted \`domain\` keeps the stored one, and the URL is computed from it, so the update reads first; it is a transaction with the check that the sandbox is not DELETING (its delete would discard the update). ${TX_NO_ITEM}`,
   },
   {
     id: 'listServices',
@@ -454,16 +468,17 @@ export const expectedCosts: readonly ExpectedCost[] = [
     id: 'deleteService client-driven',
     operationId: 'deleteService',
     variant: 'client-driven',
-    cost: { PutItem: 1 },
-    source: COST,
+    cost: { GetItem: 1, TransactWriteItems: 1 },
+    source: INVARIANTS,
     oneRequest: 'client-driven write',
+    exception: `A DELETING sandbox acknowledges no child write: the tombstone is written in one transaction with the check that the sandbox is not DELETING. ${TX_NO_ITEM} (The response carries the deleted object and its ETag.)`,
   },
   {
     id: 'deleteService server-driven',
     operationId: 'deleteService',
     variant: 'server-driven',
-    cost: { GetItem: 1, PutItem: 1 },
-    source: COST,
+    cost: { GetItem: 1, TransactWriteItems: 1 },
+    source: `${INVARIANTS}: read, then the tombstone in one transaction with the check that the sandbox is not DELETING`,
   },
 
   // Inference routes

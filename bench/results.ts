@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ApiOverheadResult, HandlerCpuRow } from './sections/api-overhead.ts';
 import type { BackfillResult } from './sections/backfill.ts';
 import type { ColdStartResult } from './sections/cold-start.ts';
-import type { ContentionRow } from './sections/contention.ts';
+import type { ContentionResult } from './sections/contention.ts';
 import type { MeasuredCost } from './sections/requests.ts';
 import type { StoreOverheadResult } from './sections/store-overhead.ts';
 import type { WindowPlan } from './support/windows.ts';
@@ -38,7 +38,7 @@ export interface BenchResults {
   storeOverhead?: StoreOverheadResult;
   apiOverhead?: ApiOverheadResult;
   handlerCpu?: HandlerCpuRow[];
-  contention?: ContentionRow[];
+  contention?: ContentionResult;
   backfill?: BackfillResult;
   coldStart?: ColdStartResult;
 }

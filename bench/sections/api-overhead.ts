@@ -66,14 +66,21 @@ export async function measureApiOverhead(
   let value = 0;
 
   const probe = 'probe-api';
-  const probeVersion = await sandboxWithSettings(api.call, probe);
-  const captured = await captureUpdate(api.store.client, async () => {
+  const probeWrite = async (value: number, expectedResourceVersion: number) => {
     const res = await api.call('PUT', `/v1/sandboxes/${probe}/config/settings/mode`, {
-      value: 1,
-      expectedResourceVersion: probeVersion,
+      value,
+      expectedResourceVersion,
     });
     if (res.status !== 200) throw new Error(`probe write: ${res.status}`);
-  });
+    return res.body.resourceVersion as number;
+  };
+  // Past version 1, whose condition also accepts a legacy item: the measured writes are too.
+  const probeVersion = await probeWrite(0, await sandboxWithSettings(api.call, probe));
+  const captured = await captureUpdate(
+    api.store.client,
+    { value: -1, expected: probeVersion },
+    () => probeWrite(-1, probeVersion),
+  );
   const rawWrite = rawSettingWrite(raw, api.table, captured);
 
   const load = startLoadGenerator();

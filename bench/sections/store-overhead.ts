@@ -36,7 +36,7 @@ export async function measureStoreOverhead(
 
   const probe = { pk: 'probe', sk: 'settings' };
   const [probeVersion] = await createSettingsObjects(store, [probe]);
-  const captured = await captureUpdate(store.client, () =>
+  const captured = await captureUpdate(store.client, { value: -1, expected: probeVersion! }, () =>
     store.update(probe, { kind: SETTINGS_KIND, name: probe.pk }, setSetting(-1), {
       expectedResourceVersion: probeVersion!,
       requestId: randomUUID(),

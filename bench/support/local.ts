@@ -23,7 +23,7 @@ export interface Bench {
   newTable(prefix: string): Promise<string>;
   dropTable(name: string): Promise<void>;
   /** A store over `table` on a client of its own. */
-  store(table: string): Store;
+  store(table: string, options?: ConstructorParameters<typeof Store>[2]): Store;
   /** The low-level client a caller without shellgate would use: the raw floor. */
   rawClient(): DynamoDBClient;
   documentClient(): DynamoDBDocumentClient;
@@ -66,7 +66,8 @@ export async function startBench(): Promise<Bench> {
     async dropTable(name) {
       await admin.send(new DeleteTableCommand({ TableName: name }));
     },
-    store: (table) => new Store(createDocumentClient({ endpoint: db.endpoint }), table),
+    store: (table, options) =>
+      new Store(createDocumentClient({ endpoint: db.endpoint }), table, options),
     rawClient,
     documentClient: () => createDocumentClient({ endpoint: db.endpoint }),
     async stop() {
@@ -119,7 +120,12 @@ export function httpCaller(baseUrl: string, token: string, maxSockets = 64): Cal
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
-            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+            // /docs answers HTML; every other route answers JSON (or nothing).
+            const json = /json/.test(res.headers['content-type'] ?? '');
+            resolve({
+              status: res.statusCode ?? 0,
+              body: text ? (json ? JSON.parse(text) : text) : undefined,
+            });
           });
           res.on('error', reject);
         },

@@ -5,6 +5,8 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { convertToAttr } from '@aws-sdk/util-dynamodb';
+import { A } from '#lib/store/attributes.ts';
 import { change } from '#lib/store/expression.ts';
 import type { Store } from '#lib/store/store.ts';
 import type { ItemKey, Mutation } from '#lib/store/types.ts';
@@ -47,33 +49,50 @@ export async function createSettingsObjects(store: Store, keys: ItemKey[]): Prom
   );
 }
 
+/** What a value placeholder of the store's setting write stands for, per write. */
+export type ValueRole = 'value' | 'expected' | 'one' | 'now' | 'receipt';
+
 /** The request the store sends for a client-driven `setSetting`, captured from the store itself. */
 export interface CapturedUpdate {
   UpdateExpression: string;
   ConditionExpression: string;
   ExpressionAttributeNames: Record<string, string>;
-  valueNames: string[];
+  /** The value placeholders that change with each write, and what each stands for. */
+  valueRoles: Record<string, ValueRole>;
+  /** The others (a limit in a condition), sent as captured. */
+  constants: Record<string, AttributeValue>;
 }
 
-/** Runs `action` and returns the first UpdateItem it made `client` send. */
+/** A value as the low-level client carries it, whichever client it was captured from. */
+function attributeValue(v: unknown): AttributeValue {
+  const isAttributeValue =
+    v !== null &&
+    typeof v === 'object' &&
+    Object.keys(v).length === 1 &&
+    ['S', 'N', 'BOOL', 'NULL', 'M', 'L', 'SS', 'NS', 'B', 'BS'].includes(Object.keys(v)[0]!);
+  return isAttributeValue ? (v as AttributeValue) : convertToAttr(v);
+}
+
+/**
+ * Runs `action`, which must write the setting `probe.value` on an object at `probe.expected`,
+ * and returns the first UpdateItem it made `client` send, with each value placeholder named by
+ * its role. `probe.value` must differ from 1 and `probe.expected` be above 1 (at version 1 the
+ * store sends the legacy-aware condition, which later writes do not), so no role is ambiguous.
+ */
 export async function captureUpdate(
   client: Store['client'],
+  probe: { value: number; expected: number },
   action: () => Promise<unknown>,
 ): Promise<CapturedUpdate> {
-  let captured: CapturedUpdate | undefined;
+  if (probe.value === 1 || probe.expected <= 1 || probe.value === probe.expected) {
+    throw new Error(`ambiguous probe ${JSON.stringify(probe)}`);
+  }
+  let input: UpdateItemCommandInput | undefined;
   const name = `capture-${randomUUID()}`;
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const command = (context as { commandName?: string }).commandName;
-      if (!captured && command === 'UpdateItemCommand') {
-        const input = args.input as UpdateItemCommandInput;
-        captured = {
-          UpdateExpression: input.UpdateExpression ?? '',
-          ConditionExpression: input.ConditionExpression ?? '',
-          ExpressionAttributeNames: input.ExpressionAttributeNames ?? {},
-          valueNames: Object.keys(input.ExpressionAttributeValues ?? {}).sort(),
-        };
-      }
+      if (!input && command === 'UpdateItemCommand') input = args.input as UpdateItemCommandInput;
       return next(args);
     },
     { step: 'initialize', name },
@@ -84,23 +103,56 @@ export async function captureUpdate(
     client.middlewareStack.remove(name);
   }
   // Assigned inside the middleware, which control-flow analysis does not follow.
-  const sent = captured as CapturedUpdate | undefined;
+  const sent = input as UpdateItemCommandInput | undefined;
   if (!sent) throw new Error('no UpdateItem was sent');
-  if (sent.valueNames.join() !== RAW_VALUE_NAMES.join()) {
-    throw new Error(`the UpdateItem changed shape: ${sent.valueNames.join()}`);
+  const names = sent.ExpressionAttributeNames ?? {};
+  const update = sent.UpdateExpression ?? '';
+  /** The value placeholder the update expression SETs `attribute` to. */
+  const setTo = (attribute: string) => {
+    const placeholder = Object.keys(names).find((n) => names[n] === attribute);
+    return placeholder ? update.match(new RegExp(`${placeholder} = (:\\w+)`))?.[1] : undefined;
+  };
+  const valueRoles: Record<string, ValueRole> = {};
+  const constants: Record<string, AttributeValue> = {};
+  const now = setTo(A.updatedAt);
+  const receipt = setTo(A.receipt);
+  for (const [placeholder, raw] of Object.entries(sent.ExpressionAttributeValues ?? {})) {
+    const av = attributeValue(raw);
+    const n = av.N === undefined ? undefined : Number(av.N);
+    if (placeholder === now) valueRoles[placeholder] = 'now';
+    else if (placeholder === receipt) valueRoles[placeholder] = 'receipt';
+    else if (n === probe.value) valueRoles[placeholder] = 'value';
+    else if (n === probe.expected) valueRoles[placeholder] = 'expected';
+    else if (n === 1) valueRoles[placeholder] = 'one';
+    else constants[placeholder] = av;
   }
-  return sent;
+  const roles = new Set(Object.values(valueRoles));
+  for (const r of ['value', 'expected', 'one', 'now', 'receipt'] as const) {
+    if (!roles.has(r)) throw new Error(`the UpdateItem changed shape: no ${r} in ${update}`);
+  }
+  return {
+    UpdateExpression: update,
+    ConditionExpression: sent.ConditionExpression ?? '',
+    ExpressionAttributeNames: names,
+    valueRoles,
+    constants,
+  };
 }
 
 /** The raw floor: the same UpdateItem, condition and returned values, without shellgate. */
 export function rawSettingWrite(client: DynamoDBClient, table: string, captured: CapturedUpdate) {
+  const roles = Object.entries(captured.valueRoles);
   return async (key: ItemKey, expected: number, value: number): Promise<number> => {
-    const values: Record<string, AttributeValue> = {
-      ':value': { N: String(value) },
-      ':now': { S: new Date().toISOString() },
-      ':rid': { S: randomUUID() },
-      ':expected': { N: String(expected) },
-      ':one': { N: '1' },
+    const byRole: Record<ValueRole, AttributeValue> = {
+      value: { N: String(value) },
+      expected: { N: String(expected) },
+      one: { N: '1' },
+      now: { S: new Date().toISOString() },
+      receipt: { S: randomUUID() },
+    };
+    const values = {
+      ...captured.constants,
+      ...Object.fromEntries(roles.map(([p, role]) => [p, byRole[role]])),
     };
     const res = await client.send(
       new UpdateItemCommand({
@@ -117,6 +169,3 @@ export function rawSettingWrite(client: DynamoDBClient, table: string, captured:
     return Number(res.Attributes?.resource_version?.N);
   };
 }
-
-/** The raw write's placeholders must be exactly the store's, or the comparison is off. */
-export const RAW_VALUE_NAMES = [':expected', ':now', ':one', ':rid', ':value'];

@@ -19,14 +19,18 @@ export async function warmUp(bench: Bench, durationMs: number): Promise<void> {
   const raw = bench.rawClient();
   const keys = Array.from({ length: 16 }, (_, w) => ({ pk: `warm#${w}`, sk: 'settings' }));
   const versions = await createSettingsObjects(store, keys);
-  const captured = await captureUpdate(store.client, async () => {
-    versions[0] = (
-      await store.update(keys[0]!, { kind: 'SandboxSettings', name: 'w' }, setSetting(-1), {
-        expectedResourceVersion: versions[0]!,
-        requestId: randomUUID(),
-      })
-    ).object.resourceVersion;
-  });
+  const captured = await captureUpdate(
+    store.client,
+    { value: -1, expected: versions[0]! },
+    async () => {
+      versions[0] = (
+        await store.update(keys[0]!, { kind: 'SandboxSettings', name: 'w' }, setSetting(-1), {
+          expectedResourceVersion: versions[0]!,
+          requestId: randomUUID(),
+        })
+      ).object.resourceVersion;
+    },
+  );
   const write = rawSettingWrite(raw, table, captured);
   let value = 0;
   await runWindow(16, durationMs, async (w) => {
