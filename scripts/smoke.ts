@@ -9,7 +9,8 @@
  *
  * The token: `--token`, else `SHELLGATE_TOKEN`, else one fetched with the client-credentials
  * grant from `SHELLGATE_TOKEN_URL` with `SHELLGATE_CLIENT_ID` and `SHELLGATE_CLIENT_SECRET`
- * (scope `SHELLGATE_TOKEN_SCOPE`, default `shellgate:all`), as the deploy pipeline does.
+ * (scope `SHELLGATE_TOKEN_SCOPE`, default `shellgate:all`), as the deploy pipeline does. In a CI
+ * log prefer the environment: `npm run` echoes its arguments, `--token` included.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
