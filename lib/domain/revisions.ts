@@ -129,7 +129,8 @@ export async function reportRevisionStatus(
             result: (r) => {
               const mine = r.objects.find((o) => o?.key.sk === key.sk);
               if (mine) reported = mine as StoredObject<PolicyRevisionData>;
-              return null;
+              // The whole plan fit this batch: done, without reading again to find that out.
+              return batch.length === plan.length ? (reported ?? revision) : null;
             },
           };
         },
