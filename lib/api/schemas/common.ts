@@ -1,7 +1,7 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
-import { LIMITS } from '#lib/domain/limits.ts';
 import { childPrefix } from '#lib/domain/keys.ts';
+import { LIMITS } from '#lib/domain/limits.ts';
 
 // zod/mini: every schema is a plain object without the classic API's bound methods, which makes
 // building the schemas of a function's routes several times cheaper at each cold start. Unlike

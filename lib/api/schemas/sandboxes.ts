@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { LIMITS } from '#lib/domain/limits.ts';
 import { ATTACHED_CURSOR_PREFIX } from '#lib/domain/keys.ts';
+import { LIMITS } from '#lib/domain/limits.ts';
 import { PHASES } from '#lib/domain/types.ts';
 import {
   bytes,

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { LIMITS } from '#lib/domain/limits.ts';
 import { childPrefix } from '#lib/domain/keys.ts';
+import { LIMITS } from '#lib/domain/limits.ts';
 import { name, pagination, preconditions, uuid } from './common.ts';
 
 export const SSHSessionBody = z.strictObject({
