@@ -46,6 +46,29 @@ function loseFirst(s: Store, command: string) {
   });
 }
 
+/** A keyed PUT of a setting, as API Gateway hands it to the config function with `claims`. */
+async function putSetting(
+  handler: ReturnType<typeof createHttpHandler>,
+  path: string,
+  value: string,
+  key: string,
+  claims: Record<string, string>,
+) {
+  const event = toApiGatewayEvent(
+    {
+      method: 'PUT',
+      path,
+      rawQueryString: '',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ value }),
+    },
+    matchRoute('PUT', path),
+    claims,
+  );
+  const res = await handler(event, localContext('config'));
+  return { status: res.statusCode, body: JSON.parse(res.body ?? '{}'), headers: res.headers };
+}
+
 const keyed = (key: string) => ({ 'Idempotency-Key': key });
 
 describe('an Idempotency-Key reused after its window is a new request', () => {
@@ -109,24 +132,9 @@ describe('a key given back after a failure whose write had landed', () => {
   async function fragileApi() {
     const base = await createTestStore({ maxAttempts: 1 });
     const s = new Store(base.client, base.tableName);
-    const group = routeGroups.config;
-    const handler = createHttpHandler(group, { store: s });
-    const put = async (path: string, value: string, key: string) => {
-      const match = matchRoute('PUT', path);
-      const event = toApiGatewayEvent(
-        {
-          method: 'PUT',
-          path,
-          rawQueryString: '',
-          headers: { 'content-type': 'application/json', 'idempotency-key': key },
-          body: JSON.stringify({ value }),
-        },
-        match,
-        { sub: 'fragile-user', scope: 'shellgate:all' },
-      );
-      const res = await handler(event, localContext('config'));
-      return { status: res.statusCode, body: JSON.parse(res.body ?? '{}') };
-    };
+    const handler = createHttpHandler(routeGroups.config, { store: s });
+    const put = (path: string, value: string, key: string) =>
+      putSetting(handler, path, value, key, { sub: 'fragile-user', scope: 'shellgate:all' });
     return { s, put };
   }
 
@@ -233,23 +241,17 @@ describe('a keyed write whose response is large, or whose record cannot be compl
 });
 
 describe('the principal of an Idempotency-Key', () => {
-  async function callAs(claims: Record<string, string>, value: string, key: string) {
-    const handler = createHttpHandler(routeGroups.config, { store });
-    const path = '/v1/settings/principal';
-    const event = toApiGatewayEvent(
+  const callAs = (claims: Record<string, string>, value: string, key: string) =>
+    putSetting(
+      createHttpHandler(routeGroups.config, { store }),
+      '/v1/settings/principal',
+      value,
+      key,
       {
-        method: 'PUT',
-        path,
-        rawQueryString: '',
-        headers: { 'content-type': 'application/json', 'idempotency-key': key },
-        body: JSON.stringify({ value }),
+        scope: 'shellgate:all',
+        ...claims,
       },
-      matchRoute('PUT', path),
-      { scope: 'shellgate:all', ...claims },
     );
-    const res = await handler(event, localContext('config'));
-    return { status: res.statusCode, body: JSON.parse(res.body ?? '{}'), headers: res.headers };
-  }
 
   it('two clients without `sub` never share a key', async () => {
     const a = await callAs({ azp: 'client-a' }, 'from-a', 'shared-key');
