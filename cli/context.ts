@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { ShellgateClient } from '#lib/client/client.ts';
-import type { ProgressOutput } from '#lib/jobs/progress-bar.ts';
 import { findContext, type NamedContext, resolveEndpoint, resolveToken } from './config.ts';
 import { debugFetch } from './debug.ts';
 import { type OutputFormat, parseOutput, renderValue } from './output.ts';
+import type { ProgressOutput } from './progress-bar.ts';
 
 export interface CliIO {
   stdout: ProgressOutput;

@@ -1,4 +1,4 @@
-import type { ProgressOutput } from '#lib/jobs/progress-bar.ts';
+import type { ProgressOutput } from './progress-bar.ts';
 
 /**
  * `--debug`: each request and response on standard error, curl -v style (`> ` what was sent,

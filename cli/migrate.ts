@@ -1,4 +1,3 @@
-import { formatDuration, ProgressDisplay, type ProgressOutput } from '#lib/jobs/progress-bar.ts';
 import type { Store } from '#lib/store/store.ts';
 import {
   type MigrationRunResult,
@@ -7,6 +6,7 @@ import {
   runPendingMigrations,
 } from '#migrations/runner.ts';
 import type { Migration } from '#migrations/types.ts';
+import { formatDuration, ProgressDisplay, type ProgressOutput } from './progress-bar.ts';
 
 export interface MigrateCommandOptions {
   action: 'status' | 'run';

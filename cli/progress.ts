@@ -1,4 +1,4 @@
-import type { ProgressOutput } from '#lib/jobs/progress-bar.ts';
+import type { ProgressOutput } from './progress-bar.ts';
 
 /**
  * The migrate progress bar on a narrow terminal. `ProgressDisplay` draws

@@ -18,9 +18,7 @@ import { runPendingMigrations } from '#migrations/runner.ts';
  * (local only), `SHELLGATE_MIGRATION_SEGMENTS`, `SHELLGATE_MIGRATION_RATE` (write units per
  * second, 0 = no limit), `SHELLGATE_PROVISION_TIMEOUT_SECONDS`.
  */
-const client = createDocumentClient();
-const tableName = process.env.SHELLGATE_TABLE;
-const store = tableName ? new Store(client, tableName) : undefined;
+let store: Store | undefined;
 
 /** Time kept back before the Lambda deadline for the final checkpoint and lease release. */
 const MAX_SAFETY_MS = 10_000;
@@ -32,8 +30,15 @@ function budgetMs(context: Context): number {
   return Math.max(0, Math.floor(remaining - Math.min(MAX_SAFETY_MS, remaining * 0.2)));
 }
 
+/**
+ * The store, built on the first invocation from the environment read then (not at import, so
+ * loading this module has no side effect) and kept for the container's later invocations.
+ */
 function requireStore(): Store {
-  if (!store) throw new Error('SHELLGATE_TABLE is not set');
+  if (store) return store;
+  const tableName = process.env.SHELLGATE_TABLE;
+  if (!tableName) throw new Error('SHELLGATE_TABLE is not set');
+  store = new Store(createDocumentClient(), tableName);
   return store;
 }
 

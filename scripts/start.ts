@@ -12,7 +12,7 @@ const { values } = parseArgs({
 // The handlers' logger and metrics read these when they load.
 process.env.POWERTOOLS_LOG_LEVEL ??= values.verbose ? 'INFO' : 'WARN';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-const { startLocalSystem } = await import('#lib/local/system.ts');
+const { startLocalSystem } = await import('#local/system.ts');
 
 const system = await startLocalSystem({
   port: Number(values.port),

@@ -3,12 +3,12 @@ import { Agent, request } from 'node:http';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FunctionName } from '#lib/http/route.ts';
-import { createDevAuthority } from '#lib/local/dev-auth.ts';
-import { type LambdaHttpHandler, startDevServer } from '#lib/local/dev-server.ts';
-import { type DynamoDbLocal, startDynamoDbLocal } from '#lib/local/dynamodb-local.ts';
 import { ensureTable } from '#lib/store/admin.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
 import { Store } from '#lib/store/store.ts';
+import { createDevAuthority } from '#local/dev-auth.ts';
+import { type LambdaHttpHandler, startDevServer } from '#local/dev-server.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from '#local/dynamodb-local.ts';
 
 /** The settings `createDocumentClient` uses, so raw and store clients differ in nothing else. */
 const REGION = 'us-east-1';

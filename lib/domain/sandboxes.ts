@@ -1,6 +1,7 @@
-import { Aborted, FailedPrecondition } from '#lib/errors.ts';
+import { randomUUID } from 'node:crypto';
+import { Aborted, FailedPrecondition, NotFound } from '#lib/errors.ts';
 import { change, where } from '#lib/store/expression.ts';
-import type { TransactPlan } from '#lib/store/store.ts';
+import type { Store, TransactPlan } from '#lib/store/store.ts';
 import type { TransactOp } from '#lib/store/transact.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { deleteChildren } from './children.ts';
@@ -213,4 +214,73 @@ export async function deleteSandbox(
   });
   ctx.stats.attempts += removed.attempts;
   return marked;
+}
+
+export interface ProvisionTimeout {
+  /** How long a sandbox may stay PROVISIONING, in milliseconds. */
+  timeoutMs: number;
+  /** The clock, in epoch milliseconds. */
+  now: () => number;
+}
+
+/** Whether a sandbox has been PROVISIONING for longer than the timeout. */
+export function isProvisioningTimedOut(
+  sandbox: StoredObject<SandboxData>,
+  settings: ProvisionTimeout,
+): boolean {
+  return (
+    sandbox.data.phase === 'PROVISIONING' &&
+    settings.now() - Date.parse(sandbox.createdAt) >= settings.timeoutMs
+  );
+}
+
+/** Replaces the condition of the same type, keeping the others in their order. */
+function withCondition(conditions: Condition[], condition: Condition): Condition[] {
+  const index = conditions.findIndex((c) => c.type === condition.type);
+  if (index < 0) return [...conditions, condition];
+  return conditions.map((c, i) => (i === index ? condition : c));
+}
+
+/**
+ * Moves a sandbox stuck in PROVISIONING to ERROR with a `Ready=False, ProvisionTimeout`
+ * condition. The decision is taken again on the strongly consistent read and after every
+ * conflict, so a status report that lands first wins and is never overwritten; any number of
+ * callers at once write the transition once. `conflict`: the sandbox kept changing under every
+ * attempt and is left for the next run.
+ */
+export async function timeOutProvisioning(
+  store: Store,
+  listed: StoredObject<SandboxData>,
+  settings: ProvisionTimeout,
+  requestId: string = randomUUID(),
+): Promise<'changed' | 'unchanged' | 'conflict'> {
+  try {
+    const res = await store.update<SandboxData>(
+      listed.key,
+      sandboxSubject(listed.name),
+      {
+        apply: (current) => {
+          if (!isProvisioningTimedOut(current, settings)) return undefined;
+          const seconds = Math.round(settings.timeoutMs / 1000);
+          return {
+            ...current.data,
+            phase: 'ERROR',
+            conditions: withCondition(current.data.conditions ?? [], {
+              type: 'Ready',
+              status: 'False',
+              reason: 'ProvisionTimeout',
+              message: `The sandbox did not become ready within ${seconds} seconds.`,
+              lastTransitionTime: new Date(settings.now()).toISOString(),
+            }),
+          };
+        },
+      },
+      { requestId },
+    );
+    return res.changed ? 'changed' : 'unchanged';
+  } catch (err) {
+    if (err instanceof NotFound) return 'unchanged';
+    if (err instanceof Aborted) return 'conflict';
+    throw err;
+  }
 }

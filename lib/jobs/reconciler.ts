@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { removeSession } from '#lib/domain/children.ts';
 import { Kind } from '#lib/domain/keys.ts';
-import type { Condition, SandboxData, SSHSessionData } from '#lib/domain/types.ts';
-import { Aborted, NotFound } from '#lib/errors.ts';
+import { isProvisioningTimedOut, timeOutProvisioning } from '#lib/domain/sandboxes.ts';
+import type { SandboxData, SSHSessionData } from '#lib/domain/types.ts';
 import type { Store } from '#lib/store/store.ts';
 import type { StoredObject } from '#lib/store/types.ts';
 import { forEachConcurrently } from './concurrency.ts';
@@ -47,8 +47,8 @@ export async function reconcile(
     now: options.now ?? Date.now,
   };
   await forEachPage<SandboxData>(store, Kind.Sandbox, options.signal, async (sandbox) => {
-    if (!isStuck(sandbox, settings)) return;
-    const outcome = await timeOutSandbox(store, sandbox, settings);
+    if (!isProvisioningTimedOut(sandbox, settings)) return;
+    const outcome = await timeOutProvisioning(store, sandbox, settings);
     if (outcome === 'changed') result.provisionTimeouts++;
     if (outcome === 'conflict') result.conflicts++;
   });
@@ -61,13 +61,6 @@ export async function reconcile(
     if (outcome === 'conflict') result.conflicts++;
   });
   return result;
-}
-
-type Outcome = 'changed' | 'unchanged' | 'conflict';
-
-interface Settings {
-  timeoutMs: number;
-  now: () => number;
 }
 
 /** Lists one kind from the `byKind` index page by page (an index read may lag; writes re-check). */
@@ -86,57 +79,6 @@ async function forEachPage<D>(
     });
     pageToken = page.nextPageToken;
   } while (pageToken);
-}
-
-function isStuck(sandbox: StoredObject<SandboxData>, settings: Settings): boolean {
-  return (
-    sandbox.data.phase === 'PROVISIONING' &&
-    settings.now() - Date.parse(sandbox.createdAt) >= settings.timeoutMs
-  );
-}
-
-/** Replaces the condition of the same type, keeping the others in their order. */
-function withCondition(conditions: Condition[], condition: Condition): Condition[] {
-  const index = conditions.findIndex((c) => c.type === condition.type);
-  if (index < 0) return [...conditions, condition];
-  return conditions.map((c, i) => (i === index ? condition : c));
-}
-
-async function timeOutSandbox(
-  store: Store,
-  listed: StoredObject<SandboxData>,
-  settings: Settings,
-): Promise<Outcome> {
-  try {
-    const res = await store.update<SandboxData>(
-      listed.key,
-      { kind: Kind.Sandbox, name: listed.name },
-      {
-        // Runs on the strongly consistent read, and again after every conflict.
-        apply: (current) => {
-          if (!isStuck(current, settings)) return undefined;
-          const seconds = Math.round(settings.timeoutMs / 1000);
-          return {
-            ...current.data,
-            phase: 'ERROR',
-            conditions: withCondition(current.data.conditions ?? [], {
-              type: 'Ready',
-              status: 'False',
-              reason: 'ProvisionTimeout',
-              message: `The sandbox did not become ready within ${seconds} seconds.`,
-              lastTransitionTime: new Date(settings.now()).toISOString(),
-            }),
-          };
-        },
-      },
-      { requestId: randomUUID() },
-    );
-    return res.changed ? 'changed' : 'unchanged';
-  } catch (err) {
-    if (err instanceof NotFound) return 'unchanged';
-    if (err instanceof Aborted) return 'conflict';
-    throw err;
-  }
 }
 
 function isDisposable(session: StoredObject<SSHSessionData>, now: number): boolean {

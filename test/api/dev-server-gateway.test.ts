@@ -7,14 +7,14 @@ import type { HttpEvent } from '#lib/http/handler.ts';
 import type { HttpResponse } from '#lib/http/problem.ts';
 import type { FunctionName } from '#lib/http/route.ts';
 import { routeGroups } from '#lib/http/routes.ts';
+import { PLATFORM } from '#lib/platform-limits.ts';
 import {
   createDevAuthority,
   DEV_AUDIENCE,
   DEV_ISSUER,
   type DevAuthority,
-} from '#lib/local/dev-auth.ts';
-import { type DevServer, type LambdaHttpHandler, startDevServer } from '#lib/local/dev-server.ts';
-import { PLATFORM } from '#lib/platform-limits.ts';
+} from '#local/dev-auth.ts';
+import { type DevServer, type LambdaHttpHandler, startDevServer } from '#local/dev-server.ts';
 import { problemShapeErrors } from '#test/support/problems.ts';
 import { RawConnection, type RawResponse, rawRequest } from '#test/support/raw-http.ts';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '#lib/http/openapi.ts';
-import { type LocalSystem, startLocalSystem } from '#lib/local/system.ts';
+import { type LocalSystem, startLocalSystem } from '#local/system.ts';
 import { dynamoEndpoint } from '#test/support/store.ts';
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '#lib/http/openapi.ts';
 import { routes } from '#lib/http/routes.ts';
-import { type LocalSystem, startLocalSystem } from '#lib/local/system.ts';
+import { type LocalSystem, startLocalSystem } from '#local/system.ts';
 import { problemShapeErrors } from '#test/support/problems.ts';
 import { dynamoEndpoint } from '#test/support/store.ts';
 

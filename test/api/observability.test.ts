@@ -76,7 +76,7 @@ describe('correlation', () => {
     // arrange: a table that does not exist makes the request fail, which logs twice.
     const { createHttpHandler } = await import('#lib/http/handler.ts');
     const { providers } = await import('#lib/http/routes/providers.ts');
-    const { matchRoute, toApiGatewayEvent } = await import('#lib/local/event.ts');
+    const { matchRoute, toApiGatewayEvent } = await import('#local/event.ts');
     const { createDocumentClient, Store } = await import('#lib/store/index.ts');
     const { dynamoEndpoint } = await import('#test/support/store.ts');
     const store = new Store(

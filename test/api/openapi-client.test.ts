@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalSystem, startLocalSystem } from '#lib/local/system.ts';
+import { type LocalSystem, startLocalSystem } from '#local/system.ts';
 import { registerSecrets } from '#test/support/secrets.ts';
 import { dynamoEndpoint } from '#test/support/store.ts';
 

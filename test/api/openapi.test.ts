@@ -7,7 +7,7 @@ import { createHttpHandler } from '#lib/http/handler.ts';
 import { openApiDocument } from '#lib/http/openapi.ts';
 import { meta } from '#lib/http/routes/meta.ts';
 import { routes } from '#lib/http/routes.ts';
-import { localContext, toApiGatewayEvent } from '#lib/local/event.ts';
+import { localContext, toApiGatewayEvent } from '#local/event.ts';
 
 /** The committed `openapi.json`: current, served as is, and clean under two linters. */
 

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * The floors of the house and the directions they may import in (docs/contributing.md):
- * functions → lib/http → lib/api → lib/domain → lib/store, and lib never imports the entry
- * points, the CLI, the tests or the bench. Read from the sources, so it stays true.
+ * local → functions → lib/http → lib/api → lib/domain → lib/store, and lib never imports the
+ * entry points, the local system, the CLI, the tests or the bench. Read from the sources, so it stays true.
  */
 
 const ROOT = normalize(join(import.meta.dirname, '..', '..'));
@@ -35,7 +35,12 @@ function importsOf(file: string): string[] {
   });
 }
 
-const files = [...sources('lib'), ...sources('functions'), ...sources('migrations')];
+const files = [
+  ...sources('lib'),
+  ...sources('functions'),
+  ...sources('migrations'),
+  ...sources('local'),
+];
 const graph = new Map(files.map((f) => [f, importsOf(f)]));
 
 /** Which folders a folder must not import from. */
@@ -47,17 +52,18 @@ const FORBIDDEN: Array<{ from: string; not: string[] }> = [
       'lib/api/',
       'lib/http/',
       'lib/jobs/',
-      'lib/local/',
+      'local/',
       'functions/',
       'migrations/',
     ],
   },
   {
     from: 'lib/domain/',
-    not: ['lib/api/', 'lib/http/', 'lib/jobs/', 'lib/local/', 'functions/', 'migrations/'],
+    not: ['lib/api/', 'lib/http/', 'lib/jobs/', 'local/', 'functions/', 'migrations/'],
   },
-  { from: 'lib/api/', not: ['lib/http/', 'lib/jobs/', 'lib/local/', 'functions/', 'migrations/'] },
-  { from: 'lib/', not: ['cli/', 'test/', 'bench/', 'cdk/'] },
+  { from: 'lib/api/', not: ['lib/http/', 'lib/jobs/', 'local/', 'functions/', 'migrations/'] },
+  { from: 'lib/', not: ['functions/', 'local/', 'cli/', 'test/', 'bench/', 'cdk/'] },
+  { from: 'functions/', not: ['local/', 'cli/', 'test/', 'bench/', 'cdk/'] },
 ];
 
 describe('import directions', () => {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyCounts, type ProgressSnapshot } from '#lib/jobs/progress.ts';
-import { formatProgressBar, ProgressDisplay } from '#lib/jobs/progress-bar.ts';
 import { type CliTestSystem, startCliTestSystem } from '#test/support/cli.ts';
 import { seedLegacyItems } from '#test/support/legacy-items.ts';
 import { createTestStore, dynamoEndpoint } from '#test/support/store.ts';
 import { table } from '../../cli/format.ts';
 import { runCli } from '../../cli/main.ts';
 import { fitProgressLine, fittedProgressOutput } from '../../cli/progress.ts';
+import { formatProgressBar, ProgressDisplay } from '../../cli/progress-bar.ts';
 
 /** Tables and the migrate progress line on a terminal of a given width. */
 

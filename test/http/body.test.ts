@@ -3,7 +3,7 @@ import { InvalidArgument } from '#lib/errors.ts';
 import { parseBody } from '#lib/http/body.ts';
 import type { HttpEvent } from '#lib/http/handler.ts';
 import { routes } from '#lib/http/routes.ts';
-import { matchRoute, toApiGatewayEvent } from '#lib/local/event.ts';
+import { matchRoute, toApiGatewayEvent } from '#local/event.ts';
 
 /** The event API Gateway passes for `method path` with this body, text or base64-encoded. */
 function eventOf(method: string, path: string, body: string | Buffer): HttpEvent {

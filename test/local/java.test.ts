@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { DEFAULT_HEAP_MB, dynamoDbLocalArgs } from '#lib/local/dynamodb-local.ts';
+import { DEFAULT_HEAP_MB, dynamoDbLocalArgs } from '#local/dynamodb-local.ts';
 import {
   INSTALL_LINES,
   JRE_PACKAGE,
   javaMajorVersion,
   javaPlan,
   type Machine,
-} from '#lib/local/java.ts';
+} from '#local/java.ts';
 
 const none = { aptGet: false, dnf: false, brew: false };
 const machine = (m: Partial<Machine>): Machine => ({

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { type DynamoDbLocal, startDynamoDbLocal } from '#lib/local/dynamodb-local.ts';
-import { startLocalSystem } from '#lib/local/system.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from '#local/dynamodb-local.ts';
+import { startLocalSystem } from '#local/system.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -6,8 +6,8 @@ import { generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SCOPES, type Route, SUPER_SCOPE } from '#lib/http/route.ts';
 import { routes } from '#lib/http/routes.ts';
-import { DEV_AUDIENCE, DEV_ISSUER } from '#lib/local/dev-auth.ts';
-import { type LocalSystem, startLocalSystem } from '#lib/local/system.ts';
+import { DEV_AUDIENCE, DEV_ISSUER } from '#local/dev-auth.ts';
+import { type LocalSystem, startLocalSystem } from '#local/system.ts';
 import { type Call, createTestApi } from '#test/support/api.ts';
 import { createHttpCall, type HttpCall } from '#test/support/http-client.ts';
 import { internalLeaks, problemShapeErrors } from '#test/support/problems.ts';

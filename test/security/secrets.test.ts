@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '#lib/domain/keys.ts';
-import { startLocalSystem } from '#lib/local/system.ts';
 import type { Store } from '#lib/store/store.ts';
+import { startLocalSystem } from '#local/system.ts';
 import { type Call, createTestApi } from '#test/support/api.ts';
 import { createHttpCall } from '#test/support/http-client.ts';
 import {

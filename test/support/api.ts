@@ -1,8 +1,8 @@
 import { createHttpHandler } from '#lib/http/handler.ts';
 import type { FunctionName } from '#lib/http/route.ts';
 import { routeGroups } from '#lib/http/routes.ts';
-import { localContext, matchRoute, toApiGatewayEvent } from '#lib/local/event.ts';
 import type { Store } from '#lib/store/store.ts';
+import { localContext, matchRoute, toApiGatewayEvent } from '#local/event.ts';
 import { assertNoSecrets, registerSecrets } from './secrets.ts';
 import { createTestStore } from './store.ts';
 

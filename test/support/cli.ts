@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LocalSystem, startLocalSystem } from '#lib/local/system.ts';
+import { type LocalSystem, startLocalSystem } from '#local/system.ts';
 import { assertNoSecrets } from './secrets.ts';
 import { dynamoEndpoint } from './store.ts';
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { thisMachine } from '#lib/local/java.ts';
+import { thisMachine } from '#local/java.ts';
 
 /**
  * Programs some tests drive for real — Debian's Chromium for the API reference page, zsh and

@@ -1,4 +1,4 @@
-import type { ProgressSnapshot } from './progress.ts';
+import type { ProgressSnapshot } from '#lib/jobs/progress.ts';
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 

@@ -5,7 +5,7 @@ import {
   formatProgressBar,
   formatProgressLine,
   ProgressDisplay,
-} from '#lib/jobs/progress-bar.ts';
+} from '../../cli/progress-bar.ts';
 
 function snapshot(overrides: Partial<ProgressSnapshot> = {}): ProgressSnapshot {
   return {
