@@ -3,7 +3,8 @@ export const MAX_ATTEMPTS = 5;
 
 /**
  * Wide enough that writers who collided spread out over several round trips of a hot item:
- * measured in bench/RESULTS.md (contention), 8 ms / 250 ms left 32 writers colliding again.
+ * chosen when 8 ms / 250 ms left 32 writers of one item colliding again. bench/RESULTS.md
+ * (contention) measures these values against the re-read loop with the same backoff.
  */
 const BASE_MS = 16;
 const CAP_MS = 500;

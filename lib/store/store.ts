@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -7,7 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { Aborted, AlreadyExists, NotFound } from '#lib/errors.ts';
-import { RESPONSE_BUDGET } from '#lib/platform-limits.ts';
+import { PLATFORM, RESPONSE_BUDGET } from '#lib/platform-limits.ts';
 import {
   A,
   type Item,
@@ -148,6 +149,41 @@ export class Store {
   async get<D>(key: ItemKey): Promise<StoredObject<D> | undefined> {
     const item = await this.getItem(key);
     return item ? toObject<D>(item) : undefined;
+  }
+
+  /**
+   * Strongly consistent reads of several items in one `BatchGetItem` (more than
+   * {@link PLATFORM.dynamodb.batchGetItems} keys take more requests), in the order of `keys`;
+   * undefined where absent or deleted. Keys DynamoDB leaves unprocessed (throttling, the 16 MB
+   * response bound) are asked for again after the store's backoff.
+   */
+  async getMany<D = unknown>(keys: readonly ItemKey[]): Promise<(StoredObject<D> | undefined)[]> {
+    const found = new Map<string, Item>();
+    const id = (k: ItemKey) => `${k.pk}\u0000${k.sk}`;
+    const unique = [...new Map(keys.map((k) => [id(k), { pk: k.pk, sk: k.sk }])).values()];
+    for (let i = 0; i < unique.length; i += PLATFORM.dynamodb.batchGetItems) {
+      let pending: ItemKey[] = unique.slice(i, i + PLATFORM.dynamodb.batchGetItems);
+      for (let attempt = 1; pending.length; attempt++) {
+        if (attempt > 1) await backoff(Math.min(attempt - 1, MAX_ATTEMPTS));
+        try {
+          const res = await this.client.send(
+            new BatchGetCommand({
+              RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+            }),
+          );
+          for (const item of (res.Responses?.[this.tableName] ?? []) as Item[]) {
+            found.set(id(item as unknown as ItemKey), item);
+          }
+          pending = (res.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as ItemKey[];
+        } catch (err) {
+          translateSdkError(err);
+        }
+      }
+    }
+    return keys.map((k) => {
+      const item = found.get(id(k));
+      return isLive(item) ? toObject<D>(item!) : undefined;
+    });
   }
 
   async mustGet<D>(key: ItemKey, subject: Subject): Promise<StoredObject<D>> {
