@@ -4,7 +4,7 @@ import { routeGroups } from '#lib/http/routes.ts';
 import type { Store } from '#lib/store/store.ts';
 import { localContext, matchRoute, toApiGatewayEvent } from '#local/event.ts';
 import { assertNoSecrets, registerSecrets } from './secrets.ts';
-import { createTestStore } from './store.ts';
+import { createTestStore, unreachableStore } from './store.ts';
 
 export interface CallOptions {
   body?: unknown;
@@ -30,6 +30,21 @@ export type Call = (method: string, path: string, opts?: CallOptions) => Promise
  */
 export async function createTestApi(store?: Store): Promise<{ store: Store; call: Call }> {
   const s = store ?? (await createTestStore());
+  return { store: s, call: callHandlers(s) };
+}
+
+/**
+ * The same calls over a store that no request reaches (`unreachableStore`): for offline tests
+ * of what the handlers decide before they read or write. `reached` lists the commands that
+ * tried; such a request fails as a 500.
+ */
+export function createOfflineApi(): { call: Call; reached: readonly string[] } {
+  const { store, reached } = unreachableStore();
+  return { call: callHandlers(store), reached };
+}
+
+/** A `Call` over the handlers of every function, each built over `store`. */
+function callHandlers(s: Store): Call {
   const handlers = Object.fromEntries(
     Object.values(routeGroups).map((group) => [group.fn, createHttpHandler(group, { store: s })]),
   ) as Record<FunctionName, ReturnType<typeof createHttpHandler>>;
@@ -68,5 +83,5 @@ export async function createTestApi(store?: Store): Promise<{ store: Store; call
           : undefined,
     };
   };
-  return { store: s, call };
+  return call;
 }
