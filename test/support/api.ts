@@ -13,6 +13,8 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** Scopes of the caller's token; null: no token at all. @default ['shellgate:all'] */
   scopes?: string[] | null;
+  /** The token's claims as they are, instead of a token of `scopes` for `test-user`. */
+  claims?: Record<string, string>;
 }
 
 export interface ApiResponse {
@@ -61,9 +63,10 @@ function callHandlers(s: Store): Call {
       ),
     };
     const claims =
-      opts.scopes === null
+      opts.claims ??
+      (opts.scopes === null
         ? undefined
-        : { sub: 'test-user', scope: (opts.scopes ?? ['shellgate:all']).join(' ') };
+        : { sub: 'test-user', scope: (opts.scopes ?? ['shellgate:all']).join(' ') });
     const event = toApiGatewayEvent(
       { method, path: p, rawQueryString: q, headers, body },
       match,
