@@ -4,7 +4,7 @@ import { routeGroups } from '#lib/http/routes.ts';
 import type { Store } from '#lib/store/store.ts';
 import { localContext, matchRoute, toApiGatewayEvent } from '#local/event.ts';
 import { assertNoSecrets, registerSecrets } from './secrets.ts';
-import { createTestStore } from './store.ts';
+import { createTestStore, unreachableStore } from './store.ts';
 
 export interface CallOptions {
   body?: unknown;
@@ -13,6 +13,8 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** Scopes of the caller's token; null: no token at all. @default ['shellgate:all'] */
   scopes?: string[] | null;
+  /** The token's claims as they are, instead of a token of `scopes` for `test-user`. */
+  claims?: Record<string, string>;
 }
 
 export interface ApiResponse {
@@ -30,6 +32,21 @@ export type Call = (method: string, path: string, opts?: CallOptions) => Promise
  */
 export async function createTestApi(store?: Store): Promise<{ store: Store; call: Call }> {
   const s = store ?? (await createTestStore());
+  return { store: s, call: callHandlers(s) };
+}
+
+/**
+ * The same calls over a store that no request reaches (`unreachableStore`): for offline tests
+ * of what the handlers decide before they read or write. `reached` lists the commands that
+ * tried; such a request fails as a 500.
+ */
+export function createOfflineApi(): { call: Call; reached: readonly string[] } {
+  const { store, reached } = unreachableStore();
+  return { call: callHandlers(store), reached };
+}
+
+/** A `Call` over the handlers of every function, each built over `store`. */
+function callHandlers(s: Store): Call {
   const handlers = Object.fromEntries(
     Object.values(routeGroups).map((group) => [group.fn, createHttpHandler(group, { store: s })]),
   ) as Record<FunctionName, ReturnType<typeof createHttpHandler>>;
@@ -46,9 +63,10 @@ export async function createTestApi(store?: Store): Promise<{ store: Store; call
       ),
     };
     const claims =
-      opts.scopes === null
+      opts.claims ??
+      (opts.scopes === null
         ? undefined
-        : { sub: 'test-user', scope: (opts.scopes ?? ['shellgate:all']).join(' ') };
+        : { sub: 'test-user', scope: (opts.scopes ?? ['shellgate:all']).join(' ') });
     const event = toApiGatewayEvent(
       { method, path: p, rawQueryString: q, headers, body },
       match,
@@ -68,5 +86,5 @@ export async function createTestApi(store?: Store): Promise<{ store: Store; call
           : undefined,
     };
   };
-  return { store: s, call };
+  return call;
 }
