@@ -4,7 +4,7 @@ import { PROVIDER_REFS_MIGRATION } from '#lib/domain/provider-refs.ts';
 import type { Store } from '#lib/store/store.ts';
 import type { Cost } from '../expected-requests.ts';
 import type { Call, LocalApi } from '../support/local.ts';
-import { type Capacity, meter } from '../support/meter.ts';
+import { type Capacity, meter } from '#test/support/sdk-meter.ts';
 
 /** One request to measure, prepared by its scenario. */
 interface Probe {
