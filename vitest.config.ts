@@ -17,6 +17,7 @@ const OFFLINE = [
   'test/cli/progress-bar.test.ts',
   'test/jobs/rate-limiter.test.ts',
   'test/proof/history-checker.test.ts',
+  'test/requests/table.test.ts',
 ];
 
 const shared = {

@@ -1,4 +1,4 @@
-import { expectedCosts, sameCost } from './expected-requests.ts';
+import { expectedCosts, sameCost } from '#test/requests/expected.ts';
 import { type BenchResults, embed } from './results.ts';
 import { type ContentionSideName, gaveUpShare } from './sections/contention.ts';
 import type { Spread } from './support/stats.ts';
@@ -50,7 +50,7 @@ function requestsSection(r: BenchResults): string {
     return m && !sameCost(e.cost, m.cost);
   });
   return [
-    'Every route is called once through the full local HTTP path with a counting SDK middleware on the handlers\' own client. "Design" is the cost the documented design implies (`bench/expected-requests.ts`, each row citing docs/architecture.md or docs/data-model.md); a route that reads an item it already holds from an earlier response of the same request does not match it. RCU / WCU are the units DynamoDB Local reports for the request (`ReturnConsumedCapacity: INDEXES`, table and index): right for single items, but for a transaction they do not grow with its items, and a failed condition reports none; docs/scaling.md computes the units DynamoDB bills.',
+    'Every scenario of `test/requests/scenarios.ts` is run once through the full local HTTP path, all on the handlers\' one table, with a counting SDK middleware on the handlers\' own client. "Design" is the cost the documented design implies (`test/requests/expected.ts`, each row citing docs/architecture.md or docs/data-model.md), which `test/requests/requests.test.ts` asserts on every `npm test`, each scenario on a table of its own; a route that reads an item it already holds from an earlier response of the same request does not match it. RCU / WCU are the units DynamoDB Local reports for the request (`ReturnConsumedCapacity: INDEXES`, table and index): right for single items, but for a transaction they do not grow with its items, and a failed condition reports none; docs/scaling.md computes the units DynamoDB bills.',
     '',
     table(
       ['route', 'variant', 'measured', 'design', '', 'RCU / WCU', 'why more than one request'],

@@ -1,5 +1,5 @@
 import { routes } from '#lib/http/routes.ts';
-import { expectedCosts, sameCost, totalOf } from './expected-requests.ts';
+import { expectedCosts, sameCost, totalOf } from '#test/requests/expected.ts';
 import type { BenchResults } from './results.ts';
 import { ratioOf } from './support/stats.ts';
 
@@ -95,7 +95,7 @@ export function evaluate(r: BenchResults): TargetOutcome[] {
     out.push({
       section: 'DynamoDB requests',
       target:
-        'every route costs what the design documents (bench/expected-requests.ts): no read it does not need',
+        'every route costs what the design documents (test/requests/expected.ts): no read it does not need',
       measured: off.length
         ? `${expectedCosts.length - off.length}/${expectedCosts.length} match; over: ${off
             .map((e) => {

@@ -2,9 +2,9 @@ import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type { FunctionName } from '#lib/http/route.ts';
 import { localContext, matchRoute, toApiGatewayEvent } from '#local/event.ts';
+import { meter, timeSend } from '#test/support/sdk-meter.ts';
 import type { LoadResult, LoadWindow } from '../support/http-load.ts';
 import type { Bench, Call, LocalApi } from '../support/local.ts';
-import { meter, timeSend } from '../support/meter.ts';
 import { type OverheadRow, overheadRow } from '../support/overhead.ts';
 import { CpuAccount } from '../support/process-cpu.ts';
 import {

@@ -14,8 +14,8 @@ import {
 } from '#lib/jobs/backfill.ts';
 import type { ItemKey } from '#lib/store/types.ts';
 import { batchPut, buildSeed } from '#test/support/legacy-items.ts';
+import { meter } from '#test/support/sdk-meter.ts';
 import type { Bench } from '../support/local.ts';
-import { meter } from '../support/meter.ts';
 import { CpuAccount } from '../support/process-cpu.ts';
 import { ratioOf, type Spread, spread } from '../support/stats.ts';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { meter } from '#test/support/sdk-meter.ts';
 import type { Bench } from '../support/local.ts';
-import { meter } from '../support/meter.ts';
 import { type OverheadRow, overheadRow } from '../support/overhead.ts';
 import { CpuAccount } from '../support/process-cpu.ts';
 import {

@@ -1,4 +1,4 @@
-import type { SdkMeter } from './meter.ts';
+import type { SdkMeter } from '#test/support/sdk-meter.ts';
 import type { CpuAccount } from './process-cpu.ts';
 import { ratioOf, type Spread } from './stats.ts';
 import { alternate } from './windows.ts';

@@ -1,3 +1,7 @@
+/**
+ * What a DynamoDB client sends, counted in its middleware stack: the request-count suite
+ * (test/requests) asserts the counts, the bench (bench/) measures with them.
+ */
 import type { MiddlewareStack } from '@smithy/types';
 
 /** Anything with the SDK's middleware stack: a DynamoDBClient or a DynamoDBDocumentClient. */
@@ -68,7 +72,7 @@ export function meter(
   client: WithMiddleware,
   options: { capacity?: boolean; cpu?: boolean } = {},
 ): SdkMeter {
-  const name = `bench-meter-${++meters}`;
+  const name = `sdk-meter-${++meters}`;
   let counts: RequestCounts = {};
   let total = 0;
   let capacity: Capacity = { read: 0, write: 0 };
