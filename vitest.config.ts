@@ -15,6 +15,7 @@ const OFFLINE = [
   'test/api/openapi.test.ts',
   'test/cli/client-operations.test.ts',
   'test/cli/progress-bar.test.ts',
+  'test/domain/network-rules.test.ts',
   'test/jobs/rate-limiter.test.ts',
   'test/proof/history-checker.test.ts',
   'test/requests/table.test.ts',

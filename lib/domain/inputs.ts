@@ -71,3 +71,35 @@ export interface InferenceRouteInput {
   modelId: string;
   timeoutSeconds?: number;
 }
+
+/** What an endpoint speaks; the gateway inspects `rest`, `websocket` and `grpc` traffic. */
+export type Protocol = 'tcp' | 'rest' | 'websocket' | 'grpc';
+/** What an endpoint allows, narrowest first: read-only < read-write < full. */
+export type Access = 'read-only' | 'read-write' | 'full';
+
+export interface NetworkEndpoint {
+  host: string;
+  ports: number[];
+  /** @default 'tcp' */
+  protocol?: Protocol;
+  /** @default 'full' */
+  access?: Access;
+}
+
+/** A rule of `networkPolicies` (SPEC §7.1): absent or empty `binaries` allow any binary. */
+export interface NetworkRule {
+  endpoints: NetworkEndpoint[];
+  binaries?: Array<{ path: string }>;
+}
+
+/** One merge operation of SPEC §7.2. */
+export type PolicyOperation =
+  | { op: 'addRule'; ruleName: string; rule: NetworkRule }
+  | { op: 'removeRule'; ruleName: string }
+  | { op: 'removeEndpoint'; ruleName?: string; host: string; port: number }
+  | { op: 'removeBinary'; ruleName: string; path: string };
+
+export interface PolicyMergeInput {
+  operations: PolicyOperation[];
+  expectedPolicyVersion?: number;
+}

@@ -14,6 +14,22 @@ export const LIMITS = {
   policyBytes: 64 * 1024,
   /** Levels of objects and arrays in a policy; DynamoDB allows 32 in a whole item. */
   policyDepth: 20,
+  /**
+   * The network rules of a policy (SPEC §7.1). Within the counts an endpoint is at most about
+   * 520 bytes as JSON (a 253-character host, 32 five-digit ports, the longest protocol and
+   * access) and a binary about 1040, so a rule is at most about 50 KB however it was merged; a
+   * whole policy stays within `policyBytes`. A rule sent on its own (an `addRule`, a draft) is
+   * at most `networkRuleBytes`, so a draft item is far below DynamoDB's 400 KB.
+   */
+  networkRuleEndpoints: 32,
+  networkEndpointPorts: 32,
+  networkRuleBinaries: 32,
+  /** A DNS name's limit (RFC 1035), without the trailing dot. */
+  networkHostLength: 253,
+  binaryPathBytes: 1024,
+  networkRuleBytes: 16 * 1024,
+  /** Operations of one policy merge (SPEC §7.2). */
+  mergeOperations: 50,
   /** Every object stays well below DynamoDB's 400 KB item limit. */
   objectBytes: 300 * 1024,
   conditions: 16,
