@@ -12,6 +12,7 @@ const OFFLINE = [
   'test/cdk/**/*.test.ts',
   'test/local/**/*.test.ts',
   'test/api/dev-server-gateway.test.ts',
+  'test/api/network-rules-schema.test.ts',
   'test/api/openapi.test.ts',
   'test/cli/client-operations.test.ts',
   'test/cli/progress-bar.test.ts',

@@ -1,9 +1,25 @@
 import * as z from 'zod/mini';
 import { LIMITS } from '#lib/domain/limits.ts';
-import { bytes, intString, jsonObject, name, preconditions } from './common.ts';
+import { bytes, intString, name, preconditions } from './common.ts';
+import { policyObject, policyOperation } from './network-rules.ts';
 
-export const PolicyBody = z.strictObject({ policy: jsonObject, ...preconditions });
+export const PolicyBody = z.strictObject({ policy: policyObject, ...preconditions });
 export type PolicyBody = z.infer<typeof PolicyBody>;
+
+/** A merge (SPEC §7.2): operations applied in order to the latest policy, all or none. */
+export const PolicyMergeBody = z.strictObject({
+  operations: z
+    .array(policyOperation)
+    .check(
+      z.minLength(1, 'lists at least one operation'),
+      z.maxLength(LIMITS.mergeOperations, `lists at most ${LIMITS.mergeOperations} operations`),
+    ),
+  expectedPolicyVersion: z.optional(
+    z.number().check(z.int(), z.minimum(1), z.maximum(Number.MAX_SAFE_INTEGER)),
+  ),
+  ...preconditions,
+});
+export type PolicyMergeBody = z.infer<typeof PolicyMergeBody>;
 
 export const RevisionStatusBody = z.strictObject({
   status: z.enum(['LOADED', 'FAILED']),

@@ -1,5 +1,5 @@
 import type * as Domain from '#lib/domain/inputs.ts';
-import type { PolicyBody, RevisionStatusBody } from './config.ts';
+import type { PolicyBody, PolicyMergeBody, RevisionStatusBody } from './config.ts';
 import type { InferenceRouteBody } from './inference.ts';
 import type { CreateProviderBody, UpdateProviderBody } from './providers.ts';
 import type { CreateSandboxBody, SandboxStatusBody } from './sandboxes.ts';
@@ -15,6 +15,7 @@ export type Conformance = [
   Yields<CreateSandboxBody, Domain.CreateSandboxInput>,
   Yields<SandboxStatusBody, Domain.SandboxStatusInput>,
   Yields<PolicyBody, Domain.PolicyInput>,
+  Yields<PolicyMergeBody, Domain.PolicyMergeInput>,
   Yields<RevisionStatusBody, Domain.RevisionStatusInput>,
   Yields<SSHSessionBody, Domain.SSHSessionInput>,
   Yields<ServiceBody, Domain.ServiceInput>,
