@@ -71,6 +71,14 @@ export async function deleteChildren(store: Store, sandbox: string, requestId: s
           await removeSession(store, child as StoredObject<SSHSessionData>, requestId);
           return;
         }
+        if (child.kind === undefined) {
+          // A bookkeeping record (the draft counter): nothing writes it once the sandbox is
+          // DELETING, as every write of it checks the sandbox in its transaction.
+          await store.transact([{ type: 'deleteRecord', key: child.key }], {
+            requestId: `${requestId}:${child.key.sk}`,
+          });
+          return;
+        }
         try {
           // Server-driven from the version the query saw: a conflict re-applies, no read first.
           await store.delete(

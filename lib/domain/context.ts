@@ -13,6 +13,19 @@ export interface OperationContext {
   expectedId?: string;
   /** Observations for logs and metrics, filled in by the use-case. */
   stats: WriteStats;
+  /**
+   * When the request must have its answer (epoch ms): the function's deadline less a margin.
+   * Writes that keep re-applying until they commit (server-driven merges) stop trying then.
+   */
+  deadline?: number;
+}
+
+/** How long a write that re-applies until it commits may take when the caller set no deadline. */
+const DEFAULT_BUDGET_MS = 10_000;
+
+/** The time a write of this request may keep re-applying until (epoch ms). */
+export function deadlineOf(ctx: OperationContext): number {
+  return ctx.deadline ?? Date.now() + DEFAULT_BUDGET_MS;
 }
 
 export interface WriteStats {

@@ -1,4 +1,4 @@
-import type { Phase } from './types.ts';
+import type { NetworkRule, Phase } from './types.ts';
 
 /**
  * What each use-case takes: the domain's own input types. The API's schemas
@@ -72,25 +72,7 @@ export interface InferenceRouteInput {
   timeoutSeconds?: number;
 }
 
-/** What an endpoint speaks; the gateway inspects `rest`, `websocket` and `grpc` traffic. */
-export type Protocol = 'tcp' | 'rest' | 'websocket' | 'grpc';
-/** What an endpoint allows, narrowest first: read-only < read-write < full. */
-export type Access = 'read-only' | 'read-write' | 'full';
-
-export interface NetworkEndpoint {
-  host: string;
-  ports: number[];
-  /** @default 'tcp' */
-  protocol?: Protocol;
-  /** @default 'full' */
-  access?: Access;
-}
-
-/** A rule of `networkPolicies` (SPEC §7.1): absent or empty `binaries` allow any binary. */
-export interface NetworkRule {
-  endpoints: NetworkEndpoint[];
-  binaries?: Array<{ path: string }>;
-}
+export type { Access, NetworkEndpoint, NetworkRule, Protocol } from './types.ts';
 
 /** One merge operation of SPEC §7.2. */
 export type PolicyOperation =
@@ -102,4 +84,33 @@ export type PolicyOperation =
 export interface PolicyMergeInput {
   operations: PolicyOperation[];
   expectedPolicyVersion?: number;
+}
+
+/** A draft as the supervisor proposes it (SPEC §7.3). */
+export interface DraftSubmitInput {
+  ruleName: string;
+  rule: NetworkRule;
+  /** @default derived from the rule name and the rule */
+  dedupKey?: string;
+  /** @default 1 */
+  hits?: number;
+  rationale?: string;
+}
+
+/** The review version the caller decided on; absent: server-driven. */
+export interface DraftDecisionInput {
+  expectedReviewVersion?: number;
+}
+
+export interface DraftRejectInput extends DraftDecisionInput {
+  reason?: string;
+}
+
+export interface DraftEditInput extends DraftDecisionInput {
+  rule: NetworkRule;
+}
+
+export interface DraftApproveManyInput {
+  /** @default every PENDING draft */
+  drafts?: Array<{ id: string; expectedReviewVersion?: number }>;
 }

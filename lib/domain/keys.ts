@@ -14,6 +14,13 @@ export const Kind = {
   Service: 'Service',
   InferenceRoute: 'InferenceRoute',
   GlobalSettings: 'GlobalSettings',
+  PolicyDraft: 'PolicyDraft',
+  /** A draft's place in the newest-first listing (not an API object of its own). */
+  PolicyDraftOrder: 'PolicyDraftOrder',
+  /** One event of a draft's history. */
+  PolicyDraftEvent: 'PolicyDraftEvent',
+  /** What a sandbox's policy is composed of: the base and the approved drafts' rules. */
+  PolicyHead: 'PolicyHead',
   Migration: 'Migration',
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
@@ -28,6 +35,10 @@ export const OBJECT_KINDS: readonly Kind[] = [
   Kind.Service,
   Kind.InferenceRoute,
   Kind.GlobalSettings,
+  Kind.PolicyDraft,
+  Kind.PolicyDraftOrder,
+  Kind.PolicyDraftEvent,
+  Kind.PolicyHead,
 ];
 
 const SELF = '@';
@@ -58,6 +69,24 @@ export const keys = {
     pk: `sandbox#${sandbox}`,
     sk: `svc#${service}`,
   }),
+  /** The base policy and the approved drafts' rules the sandbox's policy is composed of. */
+  policyHead: (sandbox: string): ItemKey => ({ pk: `sandbox#${sandbox}`, sk: 'policy' }),
+  draft: (sandbox: string, id: string): ItemKey => ({
+    pk: `sandbox#${sandbox}`,
+    sk: `draft#${id}`,
+  }),
+  /** Sorts by first sight, so a descending query lists drafts newest first. */
+  draftOrder: (sandbox: string, firstSeenAt: string, id: string): ItemKey => ({
+    pk: `sandbox#${sandbox}`,
+    sk: `draftseq#${firstSeenAt}#${id}`,
+  }),
+  /** A draft's events, oldest first; the generation tells drafts of one dedupKey apart. */
+  draftEvent: (sandbox: string, id: string, generation: string, reviewVersion: number) => ({
+    pk: `sandbox#${sandbox}`,
+    sk: `drafthist#${id}#${generation}#${String(reviewVersion).padStart(10, '0')}`,
+  }),
+  /** Bookkeeping: how many drafts the sandbox has (bounded by LIMITS.draftsPerSandbox). */
+  draftCount: (sandbox: string): ItemKey => ({ pk: `sandbox#${sandbox}`, sk: 'draftcount' }),
   inferenceRoute: (name: string): ItemKey => ({ pk: `inference#${name}`, sk: SELF }),
   globalSettings: (): ItemKey => ({ pk: 'settings#global', sk: SELF }),
   migration: (id: string): ItemKey => ({ pk: `migration#${id}`, sk: SELF }),
@@ -68,6 +97,9 @@ export const childPrefix = {
   policyRevision: 'rev#',
   sshSession: 'ssh#',
   service: 'svc#',
+  draft: 'draft#',
+  draftOrder: 'draftseq#',
+  draftEvent: 'drafthist#',
 } as const;
 
 /**

@@ -28,6 +28,19 @@ export const LIMITS = {
   networkHostLength: 253,
   binaryPathBytes: 1024,
   networkRuleBytes: 16 * 1024,
+  /**
+   * Drafts one sandbox may hold (SPEC §7.3): each is at most `networkRuleBytes`, and the
+   * approved ones' rules live together in the sandbox's policy head, which stays below
+   * `objectBytes` (a decision that would pass it is refused naming the policy).
+   */
+  draftsPerSandbox: 256,
+  /**
+   * Drafts one approve-all commits: two items each (the draft and its event) beside the
+   * sandbox, the head and the revision, within a transaction's 100 items.
+   */
+  approveAllDrafts: 48,
+  /** A draft's rationale and a rejection's reason. */
+  draftTextBytes: 2048,
   /** Operations of one policy merge (SPEC §7.2). */
   mergeOperations: 50,
   /** Every object stays well below DynamoDB's 400 KB item limit. */

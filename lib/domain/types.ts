@@ -75,3 +75,63 @@ export interface InferenceRouteData {
   modelId: string;
   timeoutSeconds: number;
 }
+
+export type DraftStatus = 'PENDING' | 'APPROVED' | 'REJECTED';
+export type DraftEventType = 'SUBMITTED' | 'EDITED' | 'APPROVED' | 'REJECTED' | 'UNDONE';
+
+/** A proposed network rule for one sandbox (SPEC §7.3); `metadata.name` is its id. */
+export interface PolicyDraftData {
+  sandboxName: string;
+  ruleName: string;
+  rule: NetworkRule;
+  dedupKey: string;
+  hitCount: number;
+  status: DraftStatus;
+  /** Moves by exactly 1 with every change of the rule or the status, never with hits. */
+  reviewVersion: number;
+  rationale: string | null;
+  rejectionReason: string | null;
+  decidedAt: string | null;
+  /** The revision its approval created, or the latest one when the approval changed nothing. */
+  appliedPolicyVersion: number | null;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  /** Fixed at creation: tells this draft's events from those of an earlier draft of its key. */
+  generation: string;
+}
+
+export interface PolicyDraftEventData {
+  type: DraftEventType;
+  at: string;
+  reviewVersion: number;
+  policyVersion?: number;
+  reason?: string;
+}
+
+/** What a sandbox's policy is composed of (docs/policy-lifecycle.md). */
+export interface PolicyHeadData {
+  /** The policy as PUT and merges set it. */
+  base: Record<string, unknown>;
+  /** The APPROVED drafts' rules, in approval order. */
+  approved: Array<{ id: string; ruleName: string; rule: NetworkRule }>;
+}
+
+/** What an endpoint speaks; the gateway inspects `rest`, `websocket` and `grpc` traffic. */
+export type Protocol = 'tcp' | 'rest' | 'websocket' | 'grpc';
+/** What an endpoint allows, narrowest first: read-only < read-write < full. */
+export type Access = 'read-only' | 'read-write' | 'full';
+
+export interface NetworkEndpoint {
+  host: string;
+  ports: number[];
+  /** @default 'tcp' */
+  protocol?: Protocol;
+  /** @default 'full' */
+  access?: Access;
+}
+
+/** A rule of `networkPolicies` (SPEC §7.1): absent or empty `binaries` allow any binary. */
+export interface NetworkRule {
+  endpoints: NetworkEndpoint[];
+  binaries?: Array<{ path: string }>;
+}

@@ -8,6 +8,8 @@ export const MAX_ATTEMPTS = 5;
  */
 const BASE_MS = 16;
 const CAP_MS = 500;
+/** The longest one backoff sleeps. */
+export const BACKOFF_CAP_MS = CAP_MS;
 
 /** Full-jitter exponential backoff (AWS Architecture Blog's recommendation) before attempt + 1. */
 export function backoff(attempt: number): Promise<void> {

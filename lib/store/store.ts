@@ -20,7 +20,7 @@ import {
   toObject,
   versionOf,
 } from './attributes.ts';
-import { backoff, MAX_ATTEMPTS } from './backoff.ts';
+import { BACKOFF_CAP_MS, backoff, MAX_ATTEMPTS } from './backoff.ts';
 import { isConditionFailure, oldItemOf, updateExpression, versionBump } from './conditions.ts';
 import {
   type Condition,
@@ -472,8 +472,13 @@ export class Store {
     /** Whether a failure is a conflict to read and plan again after. */
     retry?: (err: unknown, attempt: number) => boolean;
     maxAttempts?: number;
+    /**
+     * Instead of an attempt budget, a time budget (epoch ms): conflicts are read and planned
+     * again, with the same backoff, for as long as the next attempt can start before it.
+     */
+    until?: number;
   }): Promise<{ value: R; attempts: number }> {
-    const maxAttempts = opts.maxAttempts ?? MAX_ATTEMPTS;
+    const maxAttempts = opts.until === undefined ? (opts.maxAttempts ?? MAX_ATTEMPTS) : Infinity;
     let attempts = 0;
     for (let attempt = 1; ; attempt++) {
       const state = await opts.read(attempt);
@@ -484,8 +489,11 @@ export class Store {
         attempts += res.attempts;
         return { value: plan.result(res), attempts };
       } catch (err) {
+        const inTime = opts.until === undefined || Date.now() + BACKOFF_CAP_MS < opts.until;
         const retry =
-          attempt < maxAttempts && (opts.retry ? opts.retry(err, attempt) : err instanceof Aborted);
+          attempt < maxAttempts &&
+          inTime &&
+          (opts.retry ? opts.retry(err, attempt) : err instanceof Aborted);
         if (!retry) throw err;
         attempts++;
         await backoff(Math.min(attempt, MAX_ATTEMPTS));

@@ -231,14 +231,14 @@ export const expectedRequests = {
   },
   putPolicy: {
     'client-driven': {
-      cost: { GetItem: 1, TransactWriteItems: 1 },
-      source: COST,
+      cost: { BatchGetItem: 1, TransactWriteItems: 1 },
+      source: `${COST}; one BatchGetItem reads the sandbox and its policy head (docs/policy-lifecycle.md)`,
       oneRequest: 'client-driven write',
       exception: `Revision N+1 is created in the same transaction as the sandbox's CAS. ${TX_NO_ITEM}`,
     },
     'server-driven': {
-      cost: { GetItem: 1, TransactWriteItems: 1 },
-      source: COST,
+      cost: { BatchGetItem: 1, TransactWriteItems: 1 },
+      source: `${COST}; one BatchGetItem reads the sandbox and its policy head`,
     },
   },
   listPolicyRevisions: {

@@ -6,12 +6,12 @@ import {
   bytes,
   isLabelKey,
   isLabelValue,
-  jsonObject,
   labels,
   name,
   pagination,
   preconditions,
 } from './common.ts';
+import { policyObject } from './network-rules.ts';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
@@ -46,7 +46,7 @@ export const SandboxSpecBody = z.strictObject({
       z.refine((a) => new Set(a).size === a.length, 'must not contain duplicates'),
     ),
   ),
-  policy: z.optional(jsonObject),
+  policy: z.optional(policyObject),
   logLevel: z.optional(z.enum(LOG_LEVELS)),
   gpu: z.optional(z.boolean()),
 });

@@ -1,0 +1,144 @@
+import { FailedPrecondition, NotFound } from '#lib/errors.ts';
+import type { TransactOp, TransactResult } from '#lib/store/transact.ts';
+import type { ItemKey, StoredObject } from '#lib/store/types.ts';
+import { assertObjectSize, type OperationContext } from './context.ts';
+import { Kind, keys } from './keys.ts';
+import { assertWithinLimits, composePolicy, type Policy } from './network-rules.ts';
+import { newRevision, policyHash } from './revisions.ts';
+import { sandboxAcceptsChildren, sandboxSubject } from './sandbox-state.ts';
+import type { PolicyHeadData, PolicyRevisionData, SandboxData } from './types.ts';
+
+/**
+ * What a sandbox's policy is made of, and the one way every policy write changes it
+ * (docs/policy-lifecycle.md): the policy in force is `compose(base, approved)`; PUT and merges
+ * change `base`, draft decisions change `approved`, and each write commits the head, the
+ * sandbox and the revision it creates in one transaction.
+ */
+
+export interface PolicyState {
+  sandbox: StoredObject<SandboxData>;
+  /** The head as stored, or undefined while the sandbox has none (nothing approved yet). */
+  headObject: StoredObject<PolicyHeadData> | undefined;
+  /** The head's content; without a head, the base is the policy in force. */
+  head: PolicyHeadData;
+  /** Further items read in the same request (drafts), in the order asked. */
+  extra: Array<StoredObject<unknown> | undefined>;
+}
+
+/** The sandbox, its head and `extraKeys` in one strongly consistent BatchGetItem. */
+export async function readPolicyState(
+  ctx: OperationContext,
+  sandbox: string,
+  extraKeys: readonly ItemKey[] = [],
+): Promise<PolicyState> {
+  const [box, head, ...extra] = await ctx.store.getMany<unknown>([
+    keys.sandbox(sandbox),
+    keys.policyHead(sandbox),
+    ...extraKeys,
+  ]);
+  if (!box) throw new NotFound(Kind.Sandbox, sandbox);
+  const sandboxObject = box as StoredObject<SandboxData>;
+  const headObject = head as StoredObject<PolicyHeadData> | undefined;
+  return {
+    sandbox: sandboxObject,
+    headObject,
+    head: headObject?.data ?? {
+      base: (sandboxObject.data.spec.policy as Policy | undefined) ?? {},
+      approved: [],
+    },
+    extra,
+  };
+}
+
+export interface PolicyChange {
+  /** The revision number the policy is at after the write. */
+  version: number;
+  /** Whether the write creates a revision. */
+  creates: boolean;
+  ops: TransactOp[];
+  /** The revision the transaction created, or null when it created none. */
+  revision(tx: TransactResult): StoredObject<PolicyRevisionData> | null;
+  /** The sandbox as the transaction left it. */
+  sandbox(tx: TransactResult): StoredObject<SandboxData>;
+}
+
+/**
+ * The ops that move the policy to `compose(base, approved)` with the given parts replaced. A
+ * result with the policy in force's hash creates no revision (unless `alwaysRevision`, as PUT
+ * does); the head is still written when its parts changed, so a merge that sets an element a
+ * draft granted makes it the base's. `field` names what grew when a bound is passed.
+ */
+export function policyChange(
+  _ctx: OperationContext,
+  state: PolicyState,
+  parts: Partial<PolicyHeadData>,
+  field: string,
+  options: { alwaysRevision?: boolean } = {},
+): PolicyChange {
+  const name = state.sandbox.name;
+  const head: PolicyHeadData = { ...state.head, ...parts };
+  const policy = composePolicy(head.base, head.approved);
+  assertWithinLimits(policy, field);
+  const current = (state.sandbox.data.spec.policy as Policy | undefined) ?? {};
+  const hadPolicy = state.sandbox.data.latestPolicyVersion > 0;
+  const creates =
+    options.alwaysRevision === true || !hadPolicy || policyHash(policy) !== policyHash(current);
+  const headChanged =
+    policyHash(head.base) !== policyHash(state.head.base) ||
+    policyHash({ a: head.approved }) !== policyHash({ a: state.head.approved });
+  // No head is needed while nothing is approved: the base is then the policy in force.
+  const needsHead = state.headObject !== undefined || head.approved.length > 0;
+  const headOps: TransactOp[] = [];
+  if (needsHead && (headChanged || !state.headObject)) {
+    assertObjectSize({ data: head }, field);
+    headOps.push(
+      state.headObject
+        ? {
+            type: 'update',
+            subject: { kind: Kind.PolicyHead, name },
+            base: state.headObject,
+            data: head,
+          }
+        : {
+            type: 'create',
+            object: { key: keys.policyHead(name), kind: Kind.PolicyHead, name, data: head },
+          },
+    );
+  }
+  if (!creates) {
+    const version = state.sandbox.data.latestPolicyVersion;
+    return {
+      version,
+      creates,
+      ops: [...headOps, sandboxAcceptsChildren(name)],
+      revision: () => null,
+      sandbox: () => state.sandbox,
+    };
+  }
+  const version = state.sandbox.data.latestPolicyVersion + 1;
+  const next: SandboxData = {
+    ...state.sandbox.data,
+    spec: { ...state.sandbox.data.spec, policy },
+    latestPolicyVersion: version,
+  };
+  assertObjectSize({ data: next, labels: state.sandbox.labels }, field);
+  const sandboxOp: TransactOp = {
+    type: 'update',
+    subject: sandboxSubject(name),
+    base: state.sandbox,
+    data: next,
+  };
+  const ops = [sandboxOp, ...headOps, newRevision(name, version, policy)];
+  return {
+    version,
+    creates,
+    ops,
+    sandbox: (tx) => tx.objects[0] as StoredObject<SandboxData>,
+    revision: (tx) => tx.objects[ops.length - 1] as StoredObject<PolicyRevisionData>,
+  };
+}
+
+/** Refuses a sandbox-scoped policy write while the global policy is in force. */
+export function managedGloballyError(): FailedPrecondition {
+  return new FailedPrecondition('policy is managed globally');
+}
