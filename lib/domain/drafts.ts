@@ -1,0 +1,597 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  Aborted,
+  AlreadyExists,
+  FailedPrecondition,
+  InvalidArgument,
+  NotFound,
+} from '#lib/errors.ts';
+import { change, where } from '#lib/store/expression.ts';
+import type { TransactPlan } from '#lib/store/store.ts';
+import type { TransactOp, TransactResult } from '#lib/store/transact.ts';
+import type { Page, StoredObject } from '#lib/store/types.ts';
+import { assertObjectSize, deadlineOf, type OperationContext, observe } from './context.ts';
+import type {
+  DraftApproveManyInput,
+  DraftDecisionInput,
+  DraftEditInput,
+  DraftRejectInput,
+  DraftSubmitInput,
+  NetworkRule,
+} from './inputs.ts';
+import { childPrefix, Kind, keys } from './keys.ts';
+import { LIMITS } from './limits.ts';
+import { type PolicyState, policyChange, readPolicyState } from './policy-state.ts';
+import { policyHash } from './revisions.ts';
+import { assertNotDeleting, sandboxAcceptsChildren } from './sandbox-state.ts';
+import type {
+  DraftEventType,
+  DraftStatus,
+  PolicyDraftData,
+  PolicyDraftEventData,
+  PolicyHeadData,
+  PolicyRevisionData,
+  SandboxData,
+} from './types.ts';
+
+/**
+ * Policy drafts (SPEC §7.3): rules the supervisor proposes, which reviewers approve, reject,
+ * edit and undo. docs/policy-lifecycle.md is the design: a hit is one UpdateItem that commutes
+ * with every other; every decision is one transaction of the drafts, their events, the policy
+ * head, the sandbox and the revision it creates, planned from one strongly consistent read.
+ */
+
+/** A draft's id: derived from its dedupKey, so a repeated submit finds it without a read. */
+export function draftId(dedupKey: string): string {
+  return `d${createHash('sha256').update(dedupKey).digest('hex').slice(0, 23)}`;
+}
+
+/** Without a dedupKey, a draft is identified by its rule: the same proposal is the same draft. */
+export function defaultDedupKey(ruleName: string, rule: NetworkRule): string {
+  return `rule:${ruleName}:${policyHash({ rule })}`;
+}
+
+const draftSubject = (id: string) => ({ kind: Kind.PolicyDraft, name: id });
+
+export interface SubmitResult {
+  draft: StoredObject<PolicyDraftData>;
+  created: boolean;
+}
+
+/**
+ * Submits a proposed rule. An existing draft of the key absorbs the hits (one UpdateItem with
+ * no read and no version condition: hits add up, they never conflict, and they never move
+ * `reviewVersion`); otherwise the draft is created with its order record, its SUBMITTED event
+ * and its count in one transaction. A concurrent first submit of the same key that wins the
+ * creation turns this one into a hit.
+ */
+export async function submitDraft(
+  ctx: OperationContext,
+  sandbox: string,
+  input: DraftSubmitInput,
+): Promise<SubmitResult> {
+  const dedupKey = input.dedupKey ?? defaultDedupKey(input.ruleName, input.rule);
+  const id = draftId(dedupKey);
+  const hits = input.hits ?? 1;
+  const hit = async () => {
+    const now = new Date().toISOString();
+    const res = await ctx.store.update<PolicyDraftData>(
+      keys.draft(sandbox, id),
+      draftSubject(id),
+      {
+        apply: (cur) => ({ ...cur.data, hitCount: cur.data.hitCount + hits, lastSeenAt: now }),
+        blind: {
+          changes: [change.increment(['hitCount'], hits), change.set(['lastSeenAt'], now)],
+        },
+      },
+      { requestId: ctx.requestId },
+    );
+    return { draft: observe(ctx, res).object, created: false };
+  };
+  try {
+    return await hit();
+  } catch (err) {
+    if (!(err instanceof NotFound) || err.kind !== Kind.PolicyDraft) throw err;
+  }
+  try {
+    return { draft: await createDraft(ctx, sandbox, id, dedupKey, input), created: true };
+  } catch (err) {
+    if (!(err instanceof AlreadyExists) || err.kind !== Kind.PolicyDraft) throw err;
+    return hit();
+  }
+}
+
+async function createDraft(
+  ctx: OperationContext,
+  sandbox: string,
+  id: string,
+  dedupKey: string,
+  input: DraftSubmitInput,
+): Promise<StoredObject<PolicyDraftData>> {
+  const now = new Date().toISOString();
+  const data: PolicyDraftData = {
+    sandboxName: sandbox,
+    ruleName: input.ruleName,
+    rule: input.rule,
+    dedupKey,
+    hitCount: input.hits ?? 1,
+    status: 'PENDING',
+    reviewVersion: 1,
+    rationale: input.rationale ?? null,
+    rejectionReason: null,
+    decidedAt: null,
+    appliedPolicyVersion: null,
+    firstSeenAt: now,
+    lastSeenAt: now,
+    generation: randomBytes(6).toString('hex'),
+  };
+  assertObjectSize({ data }, 'body.rule');
+  const res = await ctx.store.transact(
+    [
+      {
+        type: 'create',
+        object: { key: keys.draft(sandbox, id), kind: Kind.PolicyDraft, name: id, data },
+      },
+      {
+        type: 'create',
+        object: {
+          key: keys.draftOrder(sandbox, now, id),
+          kind: Kind.PolicyDraftOrder,
+          name: id,
+          data: { draftId: id },
+        },
+      },
+      eventOp(sandbox, id, data, 'SUBMITTED', now, {}),
+      {
+        type: 'counter',
+        key: keys.draftCount(sandbox),
+        by: 1,
+        condition: where.counterAtMost(LIMITS.draftsPerSandbox - 1),
+        failure: () =>
+          new FailedPrecondition(
+            `sandbox ${sandbox} has ${LIMITS.draftsPerSandbox} drafts, the most it may hold; decide or clear some first`,
+            { sandbox },
+          ),
+      },
+      sandboxAcceptsChildren(sandbox),
+    ],
+    { requestId: ctx.requestId },
+  );
+  ctx.stats.attempts += res.attempts;
+  return res.objects[0] as StoredObject<PolicyDraftData>;
+}
+
+/** The create op of one history event, written in the transaction of what it records. */
+function eventOp(
+  sandbox: string,
+  id: string,
+  draft: Pick<PolicyDraftData, 'generation' | 'reviewVersion'>,
+  type: DraftEventType,
+  at: string,
+  extra: Partial<Pick<PolicyDraftEventData, 'policyVersion' | 'reason'>>,
+): TransactOp {
+  const data: PolicyDraftEventData = {
+    type,
+    at,
+    reviewVersion: draft.reviewVersion,
+    ...(extra.policyVersion !== undefined ? { policyVersion: extra.policyVersion } : {}),
+    ...(extra.reason ? { reason: extra.reason } : {}),
+  };
+  return {
+    type: 'create',
+    object: {
+      key: keys.draftEvent(sandbox, id, draft.generation, draft.reviewVersion),
+      kind: Kind.PolicyDraftEvent,
+      name: `${id}-${draft.reviewVersion}`,
+      data,
+    },
+  };
+}
+
+export async function getDraft(
+  ctx: OperationContext,
+  sandbox: string,
+  id: string,
+): Promise<StoredObject<PolicyDraftData>> {
+  const [box, draft] = await ctx.store.getMany<unknown>([
+    keys.sandbox(sandbox),
+    keys.draft(sandbox, id),
+  ]);
+  if (!box) throw new NotFound(Kind.Sandbox, sandbox);
+  if (!draft) throw new NotFound(Kind.PolicyDraft, id);
+  return draft as StoredObject<PolicyDraftData>;
+}
+
+/**
+ * A sandbox's drafts, newest first by first sight: a page of order records (one Query) and the
+ * drafts they name (one BatchGetItem). With `status`, drafts of other statuses are left out of
+ * the page, which may then hold fewer than `pageSize`; the token continues after it.
+ */
+export async function listDrafts(
+  ctx: OperationContext,
+  sandbox: string,
+  opts: { status?: DraftStatus; pageSize?: number; pageToken?: string },
+): Promise<Page<StoredObject<PolicyDraftData>>> {
+  const [box] = await ctx.store.getMany([keys.sandbox(sandbox)]);
+  if (!box) throw new NotFound(Kind.Sandbox, sandbox);
+  const order = await ctx.store.query<{ draftId: string }>(keys.sandboxPartition(sandbox), {
+    prefix: childPrefix.draftOrder,
+    ascending: false,
+    pageSize: opts.pageSize ?? 100,
+    pageToken: opts.pageToken,
+  });
+  const drafts = await ctx.store.getMany<PolicyDraftData>(
+    order.items.map((o) => keys.draft(sandbox, o.data.draftId)),
+  );
+  const items = drafts.filter(
+    (d): d is StoredObject<PolicyDraftData> =>
+      d !== undefined && (!opts.status || d.data.status === opts.status),
+  );
+  return { items, ...(order.nextPageToken ? { nextPageToken: order.nextPageToken } : {}) };
+}
+
+/** A draft's events, oldest first. */
+export async function listDraftHistory(
+  ctx: OperationContext,
+  sandbox: string,
+  id: string,
+  opts: { pageSize?: number; pageToken?: string },
+): Promise<Page<StoredObject<PolicyDraftEventData>>> {
+  const draft = await getDraft(ctx, sandbox, id);
+  return ctx.store.query<PolicyDraftEventData>(keys.sandboxPartition(sandbox), {
+    prefix: `${childPrefix.draftEvent}${id}#${draft.data.generation}#`,
+    ascending: true,
+    pageSize: opts.pageSize ?? 100,
+    pageToken: opts.pageToken,
+  });
+}
+
+/** Edits a PENDING draft's rule; `reviewVersion` moves by one. */
+export async function editDraft(
+  ctx: OperationContext,
+  sandbox: string,
+  id: string,
+  input: DraftEditInput,
+): Promise<StoredObject<PolicyDraftData>> {
+  const res = await decide(ctx, sandbox, [id], input.expectedReviewVersion, (state) => {
+    const draft = state.drafts[0]!;
+    if (draft.data.status !== 'PENDING') {
+      throw notAllowed(draft, 'edited', 'only a PENDING draft can be edited');
+    }
+    const next = { ...draft.data, rule: input.rule, reviewVersion: draft.data.reviewVersion + 1 };
+    assertObjectSize({ data: next }, 'body.rule');
+    return {
+      drafts: [{ draft, next, event: 'EDITED' }],
+      approved: state.head.approved,
+    };
+  });
+  return res.drafts[0]!;
+}
+
+export interface DecisionResult {
+  drafts: StoredObject<PolicyDraftData>[];
+  /** The revision the decision created; null when the policy did not change. */
+  revision: StoredObject<PolicyRevisionData> | null;
+}
+
+/** PENDING or REJECTED → APPROVED, merging the rule into the policy; APPROVED: nothing to do. */
+export async function approveDraft(
+  ctx: OperationContext,
+  sandbox: string,
+  id: string,
+  input: DraftDecisionInput,
+): Promise<DecisionResult> {
+  return decide(ctx, sandbox, [id], input.expectedReviewVersion, (state) => {
+    const draft = state.drafts[0]!;
+    if (draft.data.status === 'APPROVED') return undefined;
+    return {
+      drafts: [{ draft, next: decided(draft, 'APPROVED'), event: 'APPROVED' }],
+      approved: [...state.head.approved, grantOf(draft)],
+      appliesPolicy: true,
+    };
+  });
+}
+
+/**
+ * PENDING → REJECTED; APPROVED → REJECTED, taking back what its approval added; REJECTED:
+ * nothing to do.
+ */
+export async function rejectDraft(
+  ctx: OperationContext,
+  sandbox: string,
+  id: string,
+  input: DraftRejectInput,
+): Promise<DecisionResult> {
+  return decide(ctx, sandbox, [id], input.expectedReviewVersion, (state) => {
+    const draft = state.drafts[0]!;
+    if (draft.data.status === 'REJECTED') return undefined;
+    const next = { ...decided(draft, 'REJECTED'), rejectionReason: input.reason ?? null };
+    const wasApproved = draft.data.status === 'APPROVED';
+    return {
+      drafts: [{ draft, next, event: 'REJECTED', reason: input.reason }],
+      approved: wasApproved ? withoutGrant(state.head.approved, draft.name) : state.head.approved,
+      changesPolicy: wasApproved,
+    };
+  });
+}
+
+/** APPROVED → PENDING, taking back what its approval added. */
+export async function undoDraft(
+  ctx: OperationContext,
+  sandbox: string,
+  id: string,
+  input: DraftDecisionInput,
+): Promise<DecisionResult> {
+  return decide(ctx, sandbox, [id], input.expectedReviewVersion, (state) => {
+    const draft = state.drafts[0]!;
+    if (draft.data.status !== 'APPROVED') {
+      throw notAllowed(draft, 'undone', 'only an APPROVED draft can be undone');
+    }
+    const next: PolicyDraftData = {
+      ...draft.data,
+      status: 'PENDING',
+      reviewVersion: draft.data.reviewVersion + 1,
+      decidedAt: null,
+      appliedPolicyVersion: null,
+    };
+    return {
+      drafts: [{ draft, next, event: 'UNDONE' }],
+      approved: withoutGrant(state.head.approved, draft.name),
+      changesPolicy: true,
+    };
+  });
+}
+
+/**
+ * Approves several PENDING drafts (all of them when none is named) in one transaction and one
+ * revision. A named draft that is stale is 409 ABORTED, one that is not PENDING 409
+ * FAILED_PRECONDITION, each naming the draft, and nothing changes.
+ */
+export async function approveDrafts(
+  ctx: OperationContext,
+  sandbox: string,
+  input: DraftApproveManyInput,
+): Promise<DecisionResult> {
+  const named = input.drafts;
+  if (named && named.length > LIMITS.approveAllDrafts) {
+    throw new InvalidArgument([
+      {
+        field: 'body.drafts',
+        message: `one approval commits at most ${LIMITS.approveAllDrafts} drafts`,
+      },
+    ]);
+  }
+  const ids = async () => {
+    if (named) return named.map((d) => d.id);
+    const pending = await pendingDraftIds(ctx, sandbox);
+    if (pending.length > LIMITS.approveAllDrafts) {
+      throw new InvalidArgument([
+        {
+          field: 'body.drafts',
+          message: `${pending.length} drafts are PENDING and one approval commits at most ${LIMITS.approveAllDrafts}; name the drafts to approve`,
+        },
+      ]);
+    }
+    return pending;
+  };
+  const expected = new Map((named ?? []).map((d) => [d.id, d.expectedReviewVersion]));
+  return decide(ctx, sandbox, ids, undefined, (state) => {
+    const chosen = state.drafts.filter((d) => named || d.data.status === 'PENDING');
+    for (const draft of chosen) {
+      const want = expected.get(draft.name);
+      if (want !== undefined && want !== draft.data.reviewVersion) throw stale(draft);
+      if (draft.data.status !== 'PENDING') {
+        throw notAllowed(draft, 'approved together', 'only PENDING drafts are approved together');
+      }
+    }
+    if (chosen.length === 0) return undefined;
+    return {
+      drafts: chosen.map((draft) => ({
+        draft,
+        next: decided(draft, 'APPROVED'),
+        event: 'APPROVED' as const,
+      })),
+      approved: [...state.head.approved, ...chosen.map(grantOf)],
+      appliesPolicy: true,
+    };
+  });
+}
+
+/**
+ * Deletes the drafts still PENDING, each in its own transaction conditioned on it being
+ * PENDING (one approved meanwhile stays), and then their events. Answers how many went.
+ */
+export async function clearDrafts(ctx: OperationContext, sandbox: string): Promise<number> {
+  const [box] = await ctx.store.getMany([keys.sandbox(sandbox)]);
+  if (!box) throw new NotFound(Kind.Sandbox, sandbox);
+  let deleted = 0;
+  for (const id of await pendingDraftIds(ctx, sandbox)) {
+    const gone = await ctx.store.transactWithRetry<
+      StoredObject<PolicyDraftData> | undefined,
+      boolean
+    >({
+      requestId: `${ctx.requestId}:${id}`,
+      read: () => ctx.store.get<PolicyDraftData>(keys.draft(sandbox, id)),
+      plan: (draft) => {
+        if (draft?.data.status !== 'PENDING') return { done: false };
+        return {
+          ops: [
+            { type: 'delete', subject: draftSubject(id), base: draft },
+            { type: 'counter', key: keys.draftCount(sandbox), by: -1 },
+            sandboxAcceptsChildren(sandbox),
+          ],
+          result: () => true,
+        };
+      },
+    });
+    ctx.stats.attempts += gone.attempts;
+    if (!gone.value) continue;
+    deleted++;
+    await deleteDraftLeftovers(ctx, sandbox, id);
+  }
+  return deleted;
+}
+
+/** The order record and the events of a deleted draft (of every generation). */
+async function deleteDraftLeftovers(ctx: OperationContext, sandbox: string, id: string) {
+  const partition = keys.sandboxPartition(sandbox);
+  const [order, events] = await Promise.all([
+    ctx.store.queryAll(partition, childPrefix.draftOrder),
+    ctx.store.queryAll(partition, `${childPrefix.draftEvent}${id}#`),
+  ]);
+  const leftovers = [
+    ...order.filter((o) => (o.data as { draftId?: string }).draftId === id),
+    ...events,
+  ];
+  for (const item of leftovers) {
+    try {
+      await ctx.store.delete(
+        item.key,
+        { kind: item.kind, name: item.name },
+        { requestId: `${ctx.requestId}:${item.key.sk}`, current: item },
+      );
+    } catch (err) {
+      if (!(err instanceof NotFound)) throw err;
+    }
+  }
+}
+
+async function pendingDraftIds(ctx: OperationContext, sandbox: string): Promise<string[]> {
+  const drafts = await ctx.store.queryAll<PolicyDraftData>(
+    keys.sandboxPartition(sandbox),
+    childPrefix.draft,
+  );
+  return drafts.filter((d) => d.data.status === 'PENDING').map((d) => d.name);
+}
+
+// --- Decisions ---
+
+interface DraftChange {
+  draft: StoredObject<PolicyDraftData>;
+  next: PolicyDraftData;
+  event: DraftEventType;
+  reason?: string;
+}
+
+interface Decision {
+  drafts: DraftChange[];
+  /** The approved drafts' rules after the decision. */
+  approved: PolicyHeadData['approved'];
+  /** An approval: `appliedPolicyVersion` is the revision the policy is at afterwards. */
+  appliesPolicy?: boolean;
+  /** The decision may change the policy (approve, undo, reject of an approved draft). */
+  changesPolicy?: boolean;
+}
+
+interface DecisionState extends PolicyState {
+  drafts: StoredObject<PolicyDraftData>[];
+}
+
+/**
+ * Reads the sandbox, its policy head, the global policy head and the drafts in one request,
+ * lets `choose` decide, and writes the decision in one transaction: each draft conditioned on
+ * its version (so the decision is taken again on the draft as it is if a hit or another
+ * decision landed first), its event, and — when the policy changes — the head, the sandbox and
+ * revision N+1. A conflict reads again and decides again, until the request's deadline.
+ */
+async function decide(
+  ctx: OperationContext,
+  sandbox: string,
+  ids: string[] | (() => Promise<string[]>),
+  expectedReviewVersion: number | undefined,
+  choose: (state: DecisionState) => Decision | undefined,
+): Promise<DecisionResult> {
+  const res = await ctx.store.transactWithRetry<DecisionState, DecisionResult>({
+    requestId: ctx.requestId,
+    until: deadlineOf(ctx),
+    read: async () => {
+      const wanted = typeof ids === 'function' ? await ids() : ids;
+      const state = await readPolicyState(
+        ctx,
+        sandbox,
+        wanted.map((id) => keys.draft(sandbox, id)),
+      );
+      const drafts = state.extra.map((d, i) => {
+        if (!d) throw new NotFound(Kind.PolicyDraft, wanted[i]!);
+        return d as StoredObject<PolicyDraftData>;
+      });
+      return { ...state, drafts };
+    },
+    plan: (state): TransactPlan<DecisionResult> => {
+      assertNotDeleting(state.sandbox);
+      if (expectedReviewVersion !== undefined) {
+        const draft = state.drafts[0]!;
+        if (draft.data.reviewVersion !== expectedReviewVersion) throw stale(draft);
+      }
+      const decision = choose(state);
+      if (!decision) {
+        return { done: { drafts: state.drafts, revision: null } };
+      }
+      const policy =
+        decision.changesPolicy || decision.appliesPolicy
+          ? policyChange(ctx, state, { approved: decision.approved }, 'policy')
+          : undefined;
+      const at = new Date().toISOString();
+      const policyVersion = policy?.version ?? state.sandbox.data.latestPolicyVersion;
+      // The policy's ops first, so its results keep their places in the transaction's.
+      const policyOps = policy ? policy.ops : [sandboxAcceptsChildren(sandbox)];
+      const draftOps: TransactOp[] = decision.drafts.flatMap(({ draft, next, event, reason }) => {
+        const data: PolicyDraftData = {
+          ...next,
+          ...(decision.appliesPolicy ? { appliedPolicyVersion: policyVersion } : {}),
+          ...(event === 'APPROVED' || event === 'REJECTED' ? { decidedAt: at } : {}),
+        };
+        const recordsPolicy = decision.appliesPolicy || (decision.changesPolicy && policy?.creates);
+        return [
+          { type: 'update', subject: draftSubject(draft.name), base: draft, data },
+          eventOp(sandbox, draft.name, data, event, at, {
+            ...(recordsPolicy ? { policyVersion } : {}),
+            reason,
+          }),
+        ];
+      });
+      return {
+        ops: [...policyOps, ...draftOps],
+        result: (tx: TransactResult) => ({
+          drafts: decision.drafts.map(
+            (_, i) => tx.objects[policyOps.length + i * 2] as StoredObject<PolicyDraftData>,
+          ),
+          revision: policy ? policy.revision(tx) : null,
+        }),
+      };
+    },
+  });
+  ctx.stats.attempts += res.attempts;
+  return res.value;
+}
+
+function decided(draft: StoredObject<PolicyDraftData>, status: DraftStatus): PolicyDraftData {
+  return { ...draft.data, status, reviewVersion: draft.data.reviewVersion + 1 };
+}
+
+function grantOf(draft: StoredObject<PolicyDraftData>) {
+  return { id: draft.name, ruleName: draft.data.ruleName, rule: draft.data.rule };
+}
+
+function withoutGrant(approved: PolicyHeadData['approved'], id: string) {
+  return approved.filter((g) => g.id !== id);
+}
+
+function stale(draft: StoredObject<PolicyDraftData>): Aborted {
+  return new Aborted(
+    Kind.PolicyDraft,
+    draft.name,
+    draft.resourceVersion,
+    draft,
+    `draft ${draft.name} was changed by another review (current reviewVersion ${draft.data.reviewVersion}).`,
+  );
+}
+
+function notAllowed(draft: StoredObject<PolicyDraftData>, what: string, why: string) {
+  return new FailedPrecondition(
+    `draft ${draft.name} is ${draft.data.status} and cannot be ${what}: ${why}`,
+    { draft: draft.name, status: draft.data.status },
+  );
+}
+
+export type { SandboxData };

@@ -1,0 +1,366 @@
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newStats, type OperationContext } from '#lib/domain/context.ts';
+import {
+  approveDraft,
+  approveDrafts,
+  clearDrafts,
+  editDraft,
+  getDraft,
+  listDraftHistory,
+  listDrafts,
+  rejectDraft,
+  submitDraft,
+  undoDraft,
+} from '#lib/domain/drafts.ts';
+import type { NetworkRule } from '#lib/domain/inputs.ts';
+import { keys } from '#lib/domain/keys.ts';
+import { policyElements, ruleElements, unionElements } from '#lib/domain/network-rules.ts';
+import { mergePolicy, putPolicy } from '#lib/domain/policy.ts';
+import { createSandbox, deleteSandbox } from '#lib/domain/sandboxes.ts';
+import type { PolicyDraftData, SandboxData } from '#lib/domain/types.ts';
+import type { Store } from '#lib/store/store.ts';
+import { createTestStore } from '#test/support/store.ts';
+
+/**
+ * Policy drafts (`lib/domain/drafts.ts`, SPEC §7.3) through their use-cases: what each decision
+ * does to the draft, its history and the policy. The races and faults are in
+ * `test/proof/drafts.test.ts`.
+ */
+
+let store: Store;
+beforeAll(async () => {
+  store = await createTestStore();
+});
+
+const ctx = (extra: Partial<OperationContext> = {}): OperationContext => ({
+  store,
+  requestId: randomUUID(),
+  stats: newStats(),
+  ...extra,
+});
+
+const rule = (host: string, ports: number[], binaries?: string[]): NetworkRule => ({
+  endpoints: [{ host, ports }],
+  ...(binaries ? { binaries: binaries.map((path) => ({ path })) } : {}),
+});
+
+async function sandbox(policy?: Record<string, unknown>): Promise<string> {
+  const name = `dr-${randomUUID().slice(0, 8)}`;
+  await createSandbox(ctx(), { name, spec: policy ? { policy } : {} });
+  return name;
+}
+
+async function policyOf(name: string): Promise<Record<string, unknown>> {
+  const box = await store.get<SandboxData>(keys.sandbox(name));
+  return (box!.data.spec.policy as Record<string, unknown> | undefined) ?? {};
+}
+
+/** Counts the DynamoDB requests `run` sends, by command. */
+async function requestsOf(run: () => Promise<unknown>): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  const name = `count-${randomUUID()}`;
+  store.client.middlewareStack.add(
+    (next, context) => (args) => {
+      const command = ((context as { commandName?: string }).commandName ?? '').replace(
+        /Command$/,
+        '',
+      );
+      counts[command] = (counts[command] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  try {
+    await run();
+  } finally {
+    store.client.middlewareStack.remove(name);
+  }
+  return counts;
+}
+
+describe('submit', () => {
+  it('creates a PENDING draft with reviewVersion 1 and a SUBMITTED event', async () => {
+    const name = await sandbox();
+    const res = await submitDraft(ctx(), name, {
+      ruleName: 'github',
+      rule: rule('api.github.com', [443]),
+      dedupKey: 'k1',
+      rationale: 'denied twice',
+    });
+    expect(res.created).toBe(true);
+    expect(res.draft.data).toMatchObject({
+      status: 'PENDING',
+      reviewVersion: 1,
+      hitCount: 1,
+      rationale: 'denied twice',
+      dedupKey: 'k1',
+    });
+    const history = await listDraftHistory(ctx(), name, res.draft.name, {});
+    expect(history.items.map((e) => [e.data.type, e.data.reviewVersion])).toEqual([
+      ['SUBMITTED', 1],
+    ]);
+  });
+
+  it('a repeated key is one UpdateItem: hits add up, the rule sent is ignored, reviewVersion stays', async () => {
+    const name = await sandbox();
+    const first = await submitDraft(ctx(), name, {
+      ruleName: 'r',
+      rule: rule('a.example.com', [443]),
+      dedupKey: 'same',
+    });
+    const counts = await requestsOf(() =>
+      submitDraft(ctx(), name, {
+        ruleName: 'other',
+        rule: rule('b.example.com', [80]),
+        dedupKey: 'same',
+        hits: 5,
+      }),
+    );
+    expect(counts).toEqual({ UpdateItem: 1 });
+    const draft = await getDraft(ctx(), name, first.draft.name);
+    expect(draft.data).toMatchObject({ hitCount: 6, reviewVersion: 1, ruleName: 'r' });
+    expect(draft.resourceVersion).toBe(2);
+  });
+
+  it('concurrent first submits of one key make one draft whose hitCount is their sum, none refused', async () => {
+    const name = await sandbox();
+    const results = await Promise.allSettled(
+      Array.from({ length: 24 }, (_, i) =>
+        submitDraft(ctx(), name, {
+          ruleName: 'r',
+          rule: rule('c.example.com', [443]),
+          dedupKey: 'storm',
+          hits: (i % 3) + 1,
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const created = results.filter((r) => r.status === 'fulfilled' && r.value.created);
+    expect(created).toHaveLength(1);
+    const page = await listDrafts(ctx(), name, {});
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]!.data.hitCount).toBe(
+      Array.from({ length: 24 }, (_, i) => (i % 3) + 1).reduce((a, b) => a + b, 0),
+    );
+  });
+
+  it('lists newest first by first sight, hits do not reorder, status filters', async () => {
+    const name = await sandbox();
+    const ids: string[] = [];
+    for (const key of ['x', 'y', 'z']) {
+      ids.push(
+        (
+          await submitDraft(ctx(), name, {
+            ruleName: key,
+            rule: rule(`${key}.io`, [1]),
+            dedupKey: key,
+          })
+        ).draft.name,
+      );
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await submitDraft(ctx(), name, { ruleName: 'x', rule: rule('x.io', [1]), dedupKey: 'x' });
+    await rejectDraft(ctx(), name, ids[1]!, {});
+    const all = await listDrafts(ctx(), name, {});
+    expect(all.items.map((d) => d.name)).toEqual([...ids].reverse());
+    const pending = await listDrafts(ctx(), name, { status: 'PENDING' });
+    expect(pending.items.map((d) => d.name)).toEqual([ids[2], ids[0]]);
+    const paged = await listDrafts(ctx(), name, { pageSize: 2 });
+    expect(paged.items).toHaveLength(2);
+    const rest = await listDrafts(ctx(), name, { pageSize: 2, pageToken: paged.nextPageToken });
+    expect(rest.items.map((d) => d.name)).toEqual([ids[0]]);
+  });
+});
+
+describe('decisions', () => {
+  it('approve merges the rule into revision N+1 with the draft in one transaction; again: nothing to do', async () => {
+    const name = await sandbox({ mode: 'strict' });
+    const { draft } = await submitDraft(ctx(), name, {
+      ruleName: 'gh',
+      rule: rule('api.github.com', [443]),
+    });
+    const counts: Record<string, number> = {};
+    let res!: Awaited<ReturnType<typeof approveDraft>>;
+    Object.assign(
+      counts,
+      await requestsOf(async () => {
+        res = await approveDraft(ctx(), name, draft.name, { expectedReviewVersion: 1 });
+      }),
+    );
+    expect(counts).toEqual({ BatchGetItem: 1, TransactWriteItems: 1 });
+    expect(res.drafts[0]!.data).toMatchObject({
+      status: 'APPROVED',
+      reviewVersion: 2,
+      appliedPolicyVersion: 2,
+    });
+    expect(res.revision!.data.version).toBe(2);
+    expect(res.revision!.data.policy).toEqual({
+      mode: 'strict',
+      networkPolicies: { gh: { endpoints: [{ host: 'api.github.com', ports: [443] }] } },
+    });
+    expect(await policyOf(name)).toEqual(res.revision!.data.policy);
+    const again = await approveDraft(ctx(), name, draft.name, {});
+    expect(again.revision).toBeNull();
+    expect(again.drafts[0]!.data.reviewVersion).toBe(2);
+    const history = await listDraftHistory(ctx(), name, draft.name, {});
+    expect(history.items.map((e) => [e.data.type, e.data.policyVersion])).toEqual([
+      ['SUBMITTED', undefined],
+      ['APPROVED', 2],
+    ]);
+  });
+
+  it('a reviewer approving with the version it read succeeds after hits; after an edit it is 409 ABORTED', async () => {
+    const name = await sandbox();
+    const { draft } = await submitDraft(ctx(), name, {
+      ruleName: 'r',
+      rule: rule('hits.example.com', [443]),
+      dedupKey: 'h',
+    });
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        submitDraft(ctx(), name, { ruleName: 'r', rule: rule('h.io', [1]), dedupKey: 'h' }),
+      ),
+    );
+    const edited = await submitDraft(ctx(), name, {
+      ruleName: 'e',
+      rule: rule('edit.example.com', [443]),
+      dedupKey: 'e',
+    });
+    await editDraft(ctx(), name, edited.draft.name, { rule: rule('edit.example.com', [8443]) });
+    const approved = await approveDraft(ctx(), name, draft.name, { expectedReviewVersion: 1 });
+    expect(approved.drafts[0]!.data.hitCount).toBe(11);
+    await expect(
+      approveDraft(ctx(), name, edited.draft.name, { expectedReviewVersion: 1 }),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
+    const unchanged = await getDraft(ctx(), name, edited.draft.name);
+    expect(unchanged.data).toMatchObject({ status: 'PENDING', reviewVersion: 2 });
+  });
+
+  it('undo and reject-of-approved remove only what no other approval or the base grants', async () => {
+    const base = {
+      networkPolicies: { shared: { endpoints: [{ host: 'base.example.com', ports: [443] }] } },
+    };
+    const name = await sandbox(base);
+    const a = await submitDraft(ctx(), name, {
+      ruleName: 'shared',
+      rule: rule('api.example.com', [443, 8443], ['/usr/bin/curl']),
+      dedupKey: 'a',
+    });
+    const b = await submitDraft(ctx(), name, {
+      ruleName: 'shared',
+      rule: rule('api.example.com', [443], ['/usr/bin/curl']),
+      dedupKey: 'b',
+    });
+    await approveDraft(ctx(), name, a.draft.name, {});
+    await approveDraft(ctx(), name, b.draft.name, {});
+    const undone = await undoDraft(ctx(), name, a.draft.name, {});
+    expect(undone.drafts[0]!.data).toMatchObject({ status: 'PENDING', reviewVersion: 3 });
+    const expected = unionElements(
+      policyElements(base),
+      ruleElements('shared', rule('api.example.com', [443], ['/usr/bin/curl'])),
+    );
+    expect(policyElements(await policyOf(name))).toEqual(expected);
+    const rejected = await rejectDraft(ctx(), name, b.draft.name, { reason: 'not needed' });
+    expect(rejected.drafts[0]!.data).toMatchObject({
+      status: 'REJECTED',
+      rejectionReason: 'not needed',
+    });
+    expect(rejected.revision).not.toBeNull();
+    expect(policyElements(await policyOf(name))).toEqual(policyElements(base));
+  });
+
+  it('an element a merge set is the base: undoing the approval that added it first keeps it', async () => {
+    const name = await sandbox();
+    const d = await submitDraft(ctx(), name, {
+      ruleName: 'm',
+      rule: rule('merge.example.com', [443]),
+    });
+    await approveDraft(ctx(), name, d.draft.name, {});
+    const merged = await mergePolicy(ctx(), name, {
+      operations: [{ op: 'addRule', ruleName: 'm', rule: rule('merge.example.com', [443]) }],
+    });
+    expect(merged.revision!.data.version).toBe(1);
+    await undoDraft(ctx(), name, d.draft.name, {});
+    expect(policyElements(await policyOf(name))).toEqual(
+      ruleElements('m', rule('merge.example.com', [443])),
+    );
+  });
+
+  it('a PUT keeps the approved drafts in force on top of its policy', async () => {
+    const name = await sandbox();
+    const d = await submitDraft(ctx(), name, { ruleName: 'keep', rule: rule('keep.io', [443]) });
+    await approveDraft(ctx(), name, d.draft.name, {});
+    const put = await putPolicy(ctx(), name, { policy: { mode: 'x' } });
+    expect(put.revision.data.policy).toEqual({
+      mode: 'x',
+      networkPolicies: { keep: { endpoints: [{ host: 'keep.io', ports: [443] }] } },
+    });
+    await undoDraft(ctx(), name, d.draft.name, {});
+    expect(await policyOf(name)).toEqual({ mode: 'x' });
+  });
+
+  it('statuses that do not allow a decision are 409 FAILED_PRECONDITION and change nothing', async () => {
+    const name = await sandbox();
+    const d = await submitDraft(ctx(), name, { ruleName: 's', rule: rule('s.io', [443]) });
+    await expect(undoDraft(ctx(), name, d.draft.name, {})).rejects.toMatchObject({
+      code: 'FAILED_PRECONDITION',
+    });
+    await approveDraft(ctx(), name, d.draft.name, {});
+    await expect(
+      editDraft(ctx(), name, d.draft.name, { rule: rule('t.io', [1]) }),
+    ).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    expect((await getDraft(ctx(), name, d.draft.name)).data.reviewVersion).toBe(2);
+  });
+
+  it('approve-all commits every PENDING draft in one revision; a stale one aborts them all', async () => {
+    const name = await sandbox();
+    const drafts: PolicyDraftData[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await submitDraft(ctx(), name, {
+        ruleName: `r${i}`,
+        rule: rule(`h${i}.io`, [443]),
+      });
+      drafts.push(r.draft.data);
+      ids.push(r.draft.name);
+    }
+    await editDraft(ctx(), name, ids[3]!, { rule: rule('h3.io', [444]) });
+    await expect(
+      approveDrafts(ctx(), name, {
+        drafts: ids.map((id) => ({ id, expectedReviewVersion: 1 })),
+      }),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
+    expect((await listDrafts(ctx(), name, { status: 'PENDING' })).items).toHaveLength(4);
+    const all = await approveDrafts(ctx(), name, {});
+    expect(all.drafts.map((d) => d.data.status)).toEqual(Array(4).fill('APPROVED'));
+    expect(all.revision!.data.version).toBe(1);
+    expect(new Set(all.drafts.map((d) => d.data.appliedPolicyVersion))).toEqual(new Set([1]));
+  });
+
+  it('clear deletes the PENDING drafts and their history, and keeps the decided ones', async () => {
+    const name = await sandbox();
+    const keep = await submitDraft(ctx(), name, { ruleName: 'k', rule: rule('k.io', [443]) });
+    await approveDraft(ctx(), name, keep.draft.name, {});
+    const gone = await submitDraft(ctx(), name, { ruleName: 'g', rule: rule('g.io', [443]) });
+    expect(await clearDrafts(ctx(), name)).toBe(1);
+    expect((await listDrafts(ctx(), name, {})).items.map((d) => d.name)).toEqual([keep.draft.name]);
+    await expect(getDraft(ctx(), name, gone.draft.name)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    const again = await submitDraft(ctx(), name, { ruleName: 'g', rule: rule('g.io', [443]) });
+    expect(again.created).toBe(true);
+    const history = await listDraftHistory(ctx(), name, again.draft.name, {});
+    expect(history.items.map((e) => e.data.type)).toEqual(['SUBMITTED']);
+  });
+
+  it('deleting the sandbox deletes its drafts, their history, the head and the count', async () => {
+    const name = await sandbox();
+    const d = await submitDraft(ctx(), name, { ruleName: 'x', rule: rule('x.io', [443]) });
+    await approveDraft(ctx(), name, d.draft.name, {});
+    await submitDraft(ctx(), name, { ruleName: 'y', rule: rule('y.io', [443]) });
+    await deleteSandbox(ctx(), name);
+    const left = await store.queryAll(keys.sandboxPartition(name));
+    expect(left.map((i) => i.key.sk)).toEqual([]);
+  });
+});
