@@ -22,6 +22,7 @@ const KIND_LABELS: Record<string, string> = {
   Sandbox: 'sandbox',
   SandboxSettings: 'the settings of sandbox',
   PolicyRevision: 'policy revision',
+  PolicyDraft: 'policy draft',
   SSHSession: 'SSH session',
   Service: 'service',
   InferenceRoute: 'inference route',

@@ -4,6 +4,7 @@
  */
 export * from './schemas/common.ts';
 export * from './schemas/config.ts';
+export * from './schemas/drafts.ts';
 export * from './schemas/inference.ts';
 export * from './schemas/providers.ts';
 export * from './schemas/sandboxes.ts';

@@ -101,6 +101,59 @@ export const InferenceRouteView = z.object({
 export const AttachResultView = z.object({ sandbox: SandboxView, attached: z.boolean() });
 export const DetachResultView = z.object({ sandbox: SandboxView, detached: z.boolean() });
 export const PolicyResultView = z.object({ sandbox: SandboxView, revision: PolicyRevisionView });
+/** A merge answers as PUT does; `revision` is the latest (null: none) when nothing changed. */
+export const PolicyMergeResultView = z.object({
+  sandbox: SandboxView,
+  revision: z.nullable(PolicyRevisionView),
+});
+
+const networkRule = z.object({
+  endpoints: z.array(
+    z.object({
+      host: z.string(),
+      ports: z.array(z.number().check(z.int(), z.minimum(1), z.maximum(65535))),
+      protocol: z.optional(z.enum(['tcp', 'rest', 'websocket', 'grpc'])),
+      access: z.optional(z.enum(['read-only', 'read-write', 'full'])),
+    }),
+  ),
+  binaries: z.optional(z.array(z.object({ path: z.string() }))),
+});
+
+/** A proposed network rule of one sandbox (SPEC §7.3); `metadata.name` is its id. */
+export const PolicyDraftView = z.object({
+  metadata: MetadataView,
+  sandboxName: z.string(),
+  ruleName: z.string(),
+  rule: networkRule,
+  dedupKey: z.string(),
+  hitCount: z.number().check(z.int(), z.minimum(1)),
+  status: z.enum(['PENDING', 'APPROVED', 'REJECTED']),
+  reviewVersion: z.number().check(z.int(), z.minimum(1)),
+  rationale: z.nullable(z.string()),
+  rejectionReason: z.nullable(z.string()),
+  decidedAt: z.nullable(timestamp),
+  appliedPolicyVersion: z.nullable(z.number().check(z.int())),
+  firstSeenAt: timestamp,
+  lastSeenAt: timestamp,
+});
+export const PolicyDraftEventView = z.object({
+  type: z.enum(['SUBMITTED', 'EDITED', 'APPROVED', 'REJECTED', 'UNDONE']),
+  at: timestamp,
+  reviewVersion: z.number().check(z.int(), z.minimum(1)),
+  policyVersion: z.optional(z.number().check(z.int())),
+  reason: z.optional(z.string()),
+});
+/** A decision: the draft, and the revision it created (null: the policy did not change). */
+export const PolicyDraftDecisionView = z.object({
+  draft: PolicyDraftView,
+  revision: z.nullable(PolicyRevisionView),
+});
+export const PolicyDraftsApprovedView = z.object({
+  drafts: z.array(PolicyDraftView),
+  revision: z.nullable(PolicyRevisionView),
+});
+export const PolicyDraftsClearedView = z.object({ deleted: z.number().check(z.int()) });
+
 /** The create response is the only one that carries the token. */
 export const CreatedSSHSessionView = z.extend(SSHSessionView, { token: z.string() });
 export const RevokeSSHSessionResultView = z.object({
@@ -119,6 +172,8 @@ export const listOf = <T extends z.ZodMiniType>(item: T) =>
 export const ProviderListView = listOf(ProviderView);
 export const SandboxListView = listOf(SandboxView);
 export const PolicyRevisionListView = listOf(PolicyRevisionView);
+export const PolicyDraftListView = listOf(PolicyDraftView);
+export const PolicyDraftEventListView = listOf(PolicyDraftEventView);
 export const SSHSessionListView = listOf(SSHSessionView);
 export const ServiceListView = listOf(ServiceView);
 export const InferenceRouteListView = listOf(InferenceRouteView);

@@ -1,6 +1,8 @@
 import { Kind } from '#lib/domain/keys.ts';
 import type {
   InferenceRouteData,
+  PolicyDraftData,
+  PolicyDraftEventData,
   PolicyRevisionData,
   ProviderData,
   SandboxData,
@@ -79,6 +81,15 @@ export function revisionView(obj: StoredObject<PolicyRevisionData>) {
   };
 }
 
+export function draftView(obj: StoredObject<PolicyDraftData>) {
+  const { generation: _, ...d } = obj.data;
+  return { metadata: metadataOf(obj), ...d };
+}
+
+export function draftEventView(obj: StoredObject<PolicyDraftEventData>) {
+  return { ...obj.data };
+}
+
 /** Sessions never carry their token, except in the create response (added there). */
 export function sessionView(obj: StoredObject<SSHSessionData>) {
   return {
@@ -124,6 +135,8 @@ export function renderObject(obj: StoredObject<unknown>): unknown {
       return settingsView(obj as StoredObject<SettingsData>);
     case Kind.PolicyRevision:
       return revisionView(obj as StoredObject<PolicyRevisionData>);
+    case Kind.PolicyDraft:
+      return draftView(obj as StoredObject<PolicyDraftData>);
     case Kind.SSHSession:
       return sessionView(obj as StoredObject<SSHSessionData>);
     case Kind.Service:

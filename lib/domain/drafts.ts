@@ -519,9 +519,17 @@ async function decide(
     },
     plan: (state): TransactPlan<DecisionResult> => {
       assertNotDeleting(state.sandbox);
-      if (expectedReviewVersion !== undefined) {
-        const draft = state.drafts[0]!;
-        if (draft.data.reviewVersion !== expectedReviewVersion) throw stale(draft);
+      const first = state.drafts[0];
+      if (first && expectedReviewVersion !== undefined) {
+        if (first.data.reviewVersion !== expectedReviewVersion) throw stale(first);
+      }
+      // If-Match names the draft's resourceVersion, which hits move too: the stricter choice.
+      if (
+        first &&
+        ctx.expectedResourceVersion &&
+        first.resourceVersion !== ctx.expectedResourceVersion
+      ) {
+        throw new Aborted(Kind.PolicyDraft, first.name, first.resourceVersion, first);
       }
       const decision = choose(state);
       if (!decision) {

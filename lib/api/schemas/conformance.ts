@@ -1,5 +1,12 @@
 import type * as Domain from '#lib/domain/inputs.ts';
 import type { PolicyBody, PolicyMergeBody, RevisionStatusBody } from './config.ts';
+import type {
+  DraftApproveManyBody,
+  DraftDecisionBody,
+  DraftEditBody,
+  DraftRejectBody,
+  DraftSubmitBody,
+} from './drafts.ts';
 import type { InferenceRouteBody } from './inference.ts';
 import type { CreateProviderBody, UpdateProviderBody } from './providers.ts';
 import type { CreateSandboxBody, SandboxStatusBody } from './sandboxes.ts';
@@ -20,4 +27,9 @@ export type Conformance = [
   Yields<SSHSessionBody, Domain.SSHSessionInput>,
   Yields<ServiceBody, Domain.ServiceInput>,
   Yields<InferenceRouteBody, Domain.InferenceRouteInput>,
+  Yields<DraftSubmitBody, Domain.DraftSubmitInput>,
+  Yields<DraftEditBody, Domain.DraftEditInput>,
+  Yields<DraftDecisionBody, Domain.DraftDecisionInput>,
+  Yields<DraftRejectBody, Domain.DraftRejectInput>,
+  Yields<DraftApproveManyBody, Domain.DraftApproveManyInput>,
 ];
