@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { z } from 'zod/mini';
-import { isMutating, type Route } from '#lib/http/route.ts';
+import { isMutating } from '#lib/contract/contract.ts';
+import type { Route } from '#lib/http/route.ts';
 import { routes } from '#lib/http/routes.ts';
 import {
   bodyBreakers,
