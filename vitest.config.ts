@@ -13,7 +13,6 @@ const OFFLINE = [
   'test/local/**/*.test.ts',
   'test/api/dev-server-gateway.test.ts',
   'test/api/openapi.test.ts',
-  'test/cli/client-operations.test.ts',
   'test/contract/**/*.test.ts',
   'test/cli/progress-bar.test.ts',
   'test/jobs/rate-limiter.test.ts',
