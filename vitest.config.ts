@@ -14,6 +14,7 @@ const OFFLINE = [
   'test/api/dev-server-gateway.test.ts',
   'test/api/openapi.test.ts',
   'test/contract/**/*.test.ts',
+  'test/fuzz/default-model.test.ts',
   'test/cli/progress-bar.test.ts',
   'test/jobs/rate-limiter.test.ts',
   'test/proof/history-checker.test.ts',
