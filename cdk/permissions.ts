@@ -1,15 +1,17 @@
+import { isMutating } from '#lib/contract/contract.ts';
+import type { FunctionName } from '#lib/contract/index.ts';
 import { IDEMPOTENCY_DYNAMO_ACTIONS } from '#lib/http/idempotency.ts';
-import { type DynamoAction, type FunctionName, isMutating, type Route } from '#lib/http/route.ts';
+import type { DynamoAction, Route } from '#lib/http/route.ts';
 import { routes } from '#lib/http/routes.ts';
 
 export { IDEMPOTENCY_DYNAMO_ACTIONS };
 
-/** The HTTP functions, one per route-table `fn` group, in route-table order. */
+/** The HTTP functions, one per route group, in API order. */
 export const HTTP_FUNCTIONS: readonly FunctionName[] = [...new Set(routes.map((r) => r.fn))];
 
 /**
- * The DynamoDB actions an HTTP function may call: the union of its routes' `dynamo` lists in the
- * route table, so a route and its permissions change together, plus the idempotency records'
+ * The DynamoDB actions an HTTP function may call: the union of its routes' `dynamo` lists in their
+ * bindings (`lib/http/routes/<fn>.ts`), so a route and its permissions change together, plus the idempotency records'
  * actions when one of its routes is mutating. Empty for a function whose routes touch no table
  * (`meta`).
  */

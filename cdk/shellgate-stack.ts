@@ -5,8 +5,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Trigger } from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
-import type { FunctionName } from '#lib/http/route.ts';
-import { routes } from '#lib/http/routes.ts';
+import { contracts, type FunctionName } from '#lib/contract/index.ts';
 import { DEFAULT_SEGMENTS, DEFAULT_WRITE_RATE } from '#lib/jobs/backfill.ts';
 import { DEFAULT_PROVISION_TIMEOUT_MS } from '#lib/jobs/reconciler.ts';
 import { tableDefinition } from '#lib/store/table.ts';
@@ -110,7 +109,7 @@ export class ShellgateStack extends Stack {
 
     // API Gateway invokes the aliases: a deployment moves traffic by moving an alias.
     this.api = new ShellgateApi(this, 'Api', {
-      routes,
+      routes: contracts,
       functions: aliases,
       unmatched: 'meta',
       jwtIssuer: settings.jwtIssuer,

@@ -1,4 +1,4 @@
-import type { FunctionName } from '#lib/http/route.ts';
+import type { FunctionName } from '#lib/contract/index.ts';
 import { handler as config } from './config.ts';
 import { handler as inference } from './inference.ts';
 import { handler as meta } from './meta.ts';

@@ -1,6 +1,6 @@
 import type { JWTPayload } from 'jose';
+import { type ContractSpec, SUPER_SCOPE } from '#lib/contract/contract.ts';
 import { PermissionDenied, Unauthenticated } from '#lib/errors.ts';
-import { type Route, SUPER_SCOPE } from '#lib/http/route.ts';
 import type { DevAuthority } from './dev-auth.ts';
 
 /** Verified tokens kept at most; the cache starts over past it. */
@@ -21,7 +21,7 @@ export interface GatewayAuthorizer {
    * public route, which gets no claims.
    */
   authorize(
-    route: Route | undefined,
+    route: Pick<ContractSpec, 'scope'> | undefined,
     authorization: string | undefined,
   ): Promise<GatewayClaims | undefined>;
 }

@@ -1,10 +1,10 @@
 import { isUtf8 } from 'node:buffer';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
+import type { FunctionName } from '#lib/contract/index.ts';
 import { ShellgateError } from '#lib/errors.ts';
-import type { HttpEvent } from '#lib/http/handler.ts';
+import type { HttpEvent } from '#lib/http/event.ts';
 import { HttpRejection, type HttpResponse, problemResponse } from '#lib/http/problem.ts';
-import type { FunctionName } from '#lib/http/route.ts';
 import { createGatewayAuthorizer } from './authorizer.ts';
 import type { DevAuthority } from './dev-auth.ts';
 import { localContext, matchRoute, toApiGatewayEvent } from './event.ts';
@@ -67,7 +67,7 @@ function tokenRequest(bytes: Buffer): { scopes?: string[]; ttlSeconds?: number }
 }
 
 /**
- * Serves the route table on a local port by turning each request into an API Gateway v2 event
+ * Serves the contract table on a local port by turning each request into an API Gateway v2 event
  * for the very same handler modules, after what API Gateway does first: its payload and header
  * limits and its JWT authorizer (dev-key tokens). A handler's answer goes through Lambda's
  * response limit.

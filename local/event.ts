@@ -1,15 +1,16 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import type { HttpEvent } from '#lib/http/handler.ts';
+import type { Contract } from '#lib/contract/contract.ts';
+import { contracts, type FunctionName } from '#lib/contract/index.ts';
+import type { HttpEvent } from '#lib/http/event.ts';
 import { compilePath, matchPath, servingMethod } from '#lib/http/paths.ts';
-import type { Route } from '#lib/http/route.ts';
-import { routes } from '#lib/http/routes.ts';
 
-const compiled = routes.map((route) => ({ route, path: compilePath(route.path) }));
+const compiled = contracts.map((route) => ({ route, path: compilePath(route.path) }));
 
 export interface RouteMatch {
-  route: Route;
+  /** The contract of the route: what API Gateway knows of it. */
+  route: Contract<FunctionName>;
   params: Record<string, string>;
 }
 

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { openApiDocument } from '#lib/http/openapi.ts';
 
 /**
- * `npm run openapi`: writes the OpenAPI document generated from the route table to
+ * `npm run openapi`: writes the OpenAPI document generated from the contract table to
  * `openapi.json`, formatted as Biome formats it. `test/api/openapi.test.ts` fails when the file
- * is not what the route table generates.
+ * is not what the contract table generates.
  */
 const file = fileURLToPath(new URL('../openapi.json', import.meta.url));
 writeFileSync(file, `${JSON.stringify(openApiDocument(), null, 2)}\n`);

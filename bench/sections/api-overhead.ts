@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import type { FunctionName } from '#lib/http/route.ts';
+import type { FunctionName } from '#lib/contract/index.ts';
 import { localContext, matchRoute, toApiGatewayEvent } from '#local/event.ts';
 import { meter, timeSend } from '#test/support/sdk-meter.ts';
 import type { LoadResult, LoadWindow } from '../support/http-load.ts';

@@ -14,13 +14,14 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type FunctionName, type Route, SUPER_SCOPE } from '#lib/http/route.ts';
+import { type Contract, SUPER_SCOPE } from '#lib/contract/contract.ts';
+import type { FunctionName } from '#lib/contract/index.ts';
 import { LOG_RETENTION } from './shellgate-function.ts';
 
 export interface ShellgateApiProps {
-  /** The route table. */
-  routes: readonly Route[];
-  /** The function serving each route-table `fn` group. */
+  /** The contract table. */
+  routes: readonly Contract<FunctionName>[];
+  /** The function serving each contract group. */
   functions: Record<FunctionName, IFunction>;
   /**
    * The group whose function answers requests no route matches (`$default`) with the handlers'
@@ -53,7 +54,7 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 );
 
 /**
- * The HTTP API, made from the route table: one route per entry, served by the function of its
+ * The HTTP API, made from the contract table: one route per entry, served by the function of its
  * group. A route with a scope is behind the JWT authorizer with that scope (or the super scope)
  * as its authorization scopes; a route without one is public. `$default` needs a valid token.
  */
@@ -118,7 +119,7 @@ export class ShellgateApi extends Construct {
       if (r.scope === null) {
         Validations.of(route).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${method} ${r.path} is public by design (liveness and the API description); the route table gives it no scope.`,
+          reason: `${method} ${r.path} is public by design (liveness and the API description); its contract gives it no scope.`,
         });
       }
       this.routes[id] = route;

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { PHASES, REVISION_STATUSES } from '#lib/domain/types.ts';
 import { ERROR_CODES } from '#lib/errors.ts';
+import { REDACTED } from './views.ts';
 
 /**
  * Response shapes, for the OpenAPI document and the typed client. Each exported `<Name>View`
@@ -22,7 +23,7 @@ export const MetadataView = z.object({
 export const ProviderView = z.object({
   metadata: MetadataView,
   type: z.string(),
-  credentials: z.record(z.string(), z.literal('REDACTED')),
+  credentials: z.record(z.string(), z.literal(REDACTED)),
   config: z.record(z.string(), z.string()),
 });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { contractsById, type OperationId, operationIds } from '#lib/contract/index.ts';
 import { ApiError, ConnectionError } from './errors.ts';
-import { type OperationId, operationIds, operations } from './operations.ts';
 import type {
   OperationInput,
   OperationMethods,
@@ -114,7 +114,7 @@ class ClientCore {
     input: OperationInput<K> = {} as OperationInput<K>,
     options: RequestOptions = {},
   ): Promise<OperationResponse<K>> {
-    const op = operations[operationId];
+    const op = contractsById[operationId];
     const { params, query, body } = input as {
       params?: Record<string, string | number>;
       query?: Record<string, QueryValue>;
@@ -194,9 +194,9 @@ for (const id of operationIds) {
 }
 
 /**
- * A typed client of the shellgate HTTP API with one method per route, named by the route
- * table's `operationId`: `client.getSandbox({ params: { name: 'dev' } })`. Request and response
- * types are inferred from the route table's zod schemas.
+ * A typed client of the shellgate HTTP API with one method per route, named by its contract's
+ * `operationId`: `client.getSandbox({ params: { name: 'dev' } })`. Method and path come from the
+ * contract table (`lib/contract/`), request and response types from its zod schemas.
  */
 export type ShellgateClient = ClientCore & OperationMethods;
 export const ShellgateClient = ClientCore as new (options: ClientOptions) => ShellgateClient;

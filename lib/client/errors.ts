@@ -1,5 +1,5 @@
+import type { OperationId } from '#lib/contract/index.ts';
 import type { ErrorCode } from '#lib/errors.ts';
-import type { OperationId } from './operations.ts';
 import type { Problem } from './types.ts';
 
 /** What a status means when the body is not a problem (e.g. API Gateway's own 401/403). */

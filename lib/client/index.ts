@@ -1,8 +1,8 @@
 export { buildPath, type ClientOptions, ShellgateClient } from './client.ts';
 export { ApiError, ConnectionError } from './errors.ts';
-export { type OperationId, type OperationMethod, operationIds, operations } from './operations.ts';
 export type {
   OperationBody,
+  OperationId,
   OperationInput,
   OperationMethods,
   OperationResponse,

@@ -1,5 +1,5 @@
+import { type ContractSpec, SUPER_SCOPE } from '#lib/contract/contract.ts';
 import { PermissionDenied, Unauthenticated } from '#lib/errors.ts';
-import { type Route, SUPER_SCOPE } from './route.ts';
 
 export type Claims = Record<string, unknown>;
 
@@ -23,7 +23,7 @@ export function scopesOf(claims: Claims): Set<string> {
  * Checks the route's scope against the claims the JWT authorizer verified. API Gateway already
  * did so when deployed; the handler checks again so that no route depends on configuration.
  */
-export function authorize(route: Route, claims: Claims | undefined): void {
+export function authorize(route: Pick<ContractSpec, 'scope'>, claims: Claims | undefined): void {
   if (route.scope === null) return;
   if (!claims || Object.keys(claims).length === 0) throw new Unauthenticated();
   const scopes = scopesOf(claims);

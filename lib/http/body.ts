@@ -1,7 +1,7 @@
+import type { ContractSpec } from '#lib/contract/contract.ts';
 import { type FieldViolation, InvalidArgument } from '#lib/errors.ts';
-import type { HttpEvent } from './handler.ts';
+import type { HttpEvent } from './event.ts';
 import { HttpRejection } from './problem.ts';
-import type { Route } from './route.ts';
 
 /** Larger bodies are refused before parsing (every valid body is far smaller). */
 export const MAX_BODY_BYTES = 512 * 1024;
@@ -34,7 +34,7 @@ function bodyText(event: HttpEvent): string {
   }
 }
 
-export function parseBody(route: Route, event: HttpEvent): unknown {
+export function parseBody(route: Pick<ContractSpec, 'body'>, event: HttpEvent): unknown {
   const raw = bodyText(event);
   if (!route.body) {
     if (raw.trim() !== '')

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import type { z } from 'zod/mini';
+import { REDACTED } from '#lib/api/views.ts';
+import { isMutating, routeKey } from '#lib/contract/contract.ts';
 import { newStats, type OperationContext } from '#lib/domain/context.ts';
 import { type FieldViolation, InvalidArgument, NotFound, ShellgateError } from '#lib/errors.ts';
 import type { Store } from '#lib/store/store.ts';
 import { authorize, type Claims, principalOf } from './auth.ts';
 import { parseBody } from './body.ts';
+import type { HttpEvent } from './event.ts';
 import {
   claim,
   complete,
@@ -18,10 +21,8 @@ import {
 import { logger, observeInvocation, recordMetrics } from './observability.ts';
 import { parsePreconditions } from './preconditions.ts';
 import { type HttpResponse, methodNotAllowed, problemResponse } from './problem.ts';
-import { isMutating, type Reply, type Route, type RouteGroup, routeKey } from './route.ts';
+import type { Reply, Route, RouteGroup } from './route.ts';
 import { defaultStore } from './store.ts';
-
-export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 
 /** Zod issues → field violations with `body.`/`path.`/`query.` prefixes. */
 function violations(where: string, error: z.core.$ZodError): FieldViolation[] {
@@ -117,12 +118,12 @@ function replayResponse(replay: StoredResponse): HttpResponse {
   };
 }
 
-/** Secrets that only the create response may carry are not kept for replays. */
+/** What only the first response may carry (its contract's `secrets`) is not kept for replays. */
 function withoutSecrets(route: Route, body: unknown): unknown {
-  if (route.operationId === 'createSSHSession' && body && typeof body === 'object') {
-    return { ...body, token: 'REDACTED' };
-  }
-  return body;
+  if (!route.secrets?.length || !body || typeof body !== 'object') return body;
+  const redacted: Record<string, unknown> = { ...body };
+  for (const field of route.secrets) if (field in redacted) redacted[field] = REDACTED;
+  return redacted;
 }
 
 /**

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import * as requests from '#lib/api/schemas.ts';
 import * as views from '#lib/api/view-schemas.ts';
-import { type FunctionName, isMutating, type Route, SUPER_SCOPE } from './route.ts';
-import { routes } from './routes.ts';
+import { type Contract, isMutating, SUPER_SCOPE } from '#lib/contract/contract.ts';
+import { contracts, type FunctionName } from '#lib/contract/index.ts';
 
 type Json = Record<string, unknown>;
 
@@ -200,13 +200,13 @@ const PARAMETERS = {
 };
 
 /** Whether a success response carries an ETag: every one but lists and the public routes. */
-function hasEtag(route: Route, schema: Json): boolean {
+function hasEtag(route: Contract, schema: Json): boolean {
   const properties = (schema.properties ?? {}) as Record<string, unknown>;
   return route.scope !== null && !('items' in properties);
 }
 
 /** The success body: its named schema, or the schema itself when it has no name. */
-function successContent(route: Route, names: Map<z.ZodMiniType, string>) {
+function successContent(route: Contract, names: Map<z.ZodMiniType, string>) {
   const schema = route.response(views);
   const converted = z.toJSONSchema(schema, conversion('output')) as Json;
   const name = names.get(schema);
@@ -219,7 +219,7 @@ function successContent(route: Route, names: Map<z.ZodMiniType, string>) {
   };
 }
 
-function operation(route: Route, names: Map<z.ZodMiniType, string>) {
+function operation(route: Contract, names: Map<z.ZodMiniType, string>) {
   const mutating = isMutating(route);
   const { converted, content } = successContent(route, names);
   const successHeaders: Json = {
@@ -340,14 +340,14 @@ export const servedDocumentOptions = (): OpenApiOptions =>
 /** The documents made so far, by issuer: a function serves one. */
 const cached = new Map<string, Json>();
 
-/** The OpenAPI 3.1 document, generated from the route table. */
+/** The OpenAPI 3.1 document, generated from the contract table. */
 export function openApiDocument(options: OpenApiOptions = {}): Json {
   const key = options.issuer ?? '';
   const hit = cached.get(key);
   if (hit) return hit;
   const { schemas, names } = components();
   const paths: Record<string, Json> = {};
-  for (const route of routes) {
+  for (const route of contracts) {
     paths[route.path] ??= {};
     paths[route.path]![route.method.toLowerCase()] = operation(route, names);
   }

@@ -1,4 +1,4 @@
-import type { Method } from './route.ts';
+import type { Method } from '#lib/contract/contract.ts';
 
 /** A route path such as `/v1/sandboxes/{name}`, compiled for matching request paths. */
 export interface PathTemplate {

@@ -1,5 +1,5 @@
+import { type ContractSpec, isMutating } from '#lib/contract/contract.ts';
 import { InvalidArgument } from '#lib/errors.ts';
-import { isMutating, type Route } from './route.ts';
 
 export interface Preconditions {
   expectedResourceVersion?: number;
@@ -16,7 +16,7 @@ const ETAG = /^"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(
  * string for DELETE and body-less PUT) or from `If-Match: "<id>:<resourceVersion>"`.
  */
 export function parsePreconditions(
-  route: Route,
+  route: Pick<ContractSpec, 'method' | 'body'>,
   headers: Record<string, string | undefined>,
   input: { body: Record<string, unknown>; query: Record<string, unknown> },
 ): Preconditions {

@@ -1,34 +1,8 @@
 import type { z } from 'zod/mini';
-import type * as Views from '#lib/api/view-schemas.ts';
+import type { Contract, ContractGroup, TypedContract } from '#lib/contract/contract.ts';
+import type { FunctionName } from '#lib/contract/index.ts';
 import type { OperationContext } from '#lib/domain/context.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
-
-export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-/** The Lambda functions routes are grouped into; each gets only its routes' permissions. */
-export type FunctionName = 'providers' | 'sandboxes' | 'config' | 'sessions' | 'inference' | 'meta';
-
-export type Scope =
-  | 'provider:read'
-  | 'provider:write'
-  | 'sandbox:read'
-  | 'sandbox:write'
-  | 'config:read'
-  | 'config:write'
-  | 'inference:read'
-  | 'inference:write';
-
-export const ALL_SCOPES: readonly Scope[] = [
-  'provider:read',
-  'provider:write',
-  'sandbox:read',
-  'sandbox:write',
-  'config:read',
-  'config:write',
-  'inference:read',
-  'inference:write',
-];
-export const SUPER_SCOPE = 'shellgate:all';
 
 /** DynamoDB actions a route's use-case performs; CDK grants each function exactly their union. */
 export type DynamoAction =
@@ -56,40 +30,30 @@ export interface Reply {
   location?: string;
 }
 
-export interface Route {
-  method: Method;
-  path: string;
-  fn: FunctionName;
-  operationId: string;
-  summary: string;
-  /** Null: public. */
-  scope: Scope | null;
-  params?: z.ZodMiniType;
-  query?: z.ZodMiniType;
-  body?: z.ZodMiniType;
-  /**
-   * The success body's shape, picked from the response schemas (`lib/api/view-schemas.ts`),
-   * which only the OpenAPI document and the client load: the handlers never build them.
-   */
-  response(views: typeof Views): z.ZodMiniType;
-  status: number;
-  /** A PUT that creates the object when it is missing: then 201 with `Location`, else `status`. */
-  upsert?: boolean;
-  /**
-   * The success body's media type; anything but JSON is a string body sent as is.
-   * @default application/json
-   */
-  mediaType?: string;
-  /**
-   * Whether the route answers 404 for a missing object (the OpenAPI document declares it). A
-   * route whose path names no object that could be missing (an upsert, the global settings)
-   * sets it to false.
-   * @default whether the route has path parameters
-   */
-  notFound?: boolean;
+/** What a route's `run` receives: each part as its schema parses it (`{}`: the route has none). */
+export type RouteInput<C extends TypedContract> = {
+  params: Parsed<C['params']>;
+  query: Parsed<C['query']>;
+  body: Parsed<C['body']>;
+};
+type Parsed<S> = S extends z.ZodMiniType ? z.output<S> : Record<string, never>;
+
+/**
+ * How the HTTP layer serves one contract: what its use-case may do to the table, and the call
+ * of the use-case. Facts of the implementation (not of the API) belong here, next to the
+ * DynamoDB actions.
+ */
+export interface Binding<C extends TypedContract = TypedContract> {
+  /** What the use-case may do to the table; CDK grants each function exactly their union. */
   dynamo: readonly DynamoAction[];
-  // biome-ignore lint/suspicious/noExplicitAny: each entry's input is checked by its own schemas.
-  run(ctx: OperationContext, input: any): Promise<Reply>;
+  /** Calls the use-case with the validated input and maps its result. */
+  run(ctx: OperationContext, input: RouteInput<C>): Promise<Reply>;
+}
+
+/** A route as the handler serves it: its contract with its binding. */
+export interface Route extends Contract<FunctionName> {
+  dynamo: readonly DynamoAction[];
+  run(ctx: OperationContext, input: RouteInput<TypedContract>): Promise<Reply>;
 }
 
 /** The routes one function serves: a module of `lib/http/routes/`, and all it loads. */
@@ -103,19 +67,28 @@ export interface RouteGroup {
   allowedMethods?: (path: string) => Promise<readonly string[]>;
 }
 
-/** The routes of function `fn`, each marked with it. */
-export function routeGroup(
-  fn: FunctionName,
-  routes: readonly Omit<Route, 'fn'>[],
+/** One binding for each contract of a group, by operationId: no more, no fewer. */
+export type Bindings<G extends ContractGroup> = {
+  [C in G['contracts'][number] as C['operationId']]: Binding<C>;
+};
+
+/**
+ * The routes of a contract group: each contract with its binding. A contract without a
+ * binding, or a binding without a contract, does not compile.
+ */
+export function bindGroup<G extends ContractGroup<FunctionName>>(
+  group: G,
+  bindings: NoInfer<Bindings<G>>,
   options: Pick<RouteGroup, 'allowedMethods'> = {},
 ): RouteGroup {
-  return { fn, routes: routes.map((route) => ({ ...route, fn })), ...options };
+  const byId = bindings as Record<string, Binding>;
+  const routes = group.contracts.map((contract): Route => {
+    const binding = byId[contract.operationId];
+    if (!binding) throw new Error(`no binding for ${contract.operationId}`);
+    return { ...contract, ...binding } as Route;
+  });
+  return { fn: group.fn, routes, ...options };
 }
-
-export const routeKey = (r: Pick<Route, 'method' | 'path'>) => `${r.method} ${r.path}`;
-
-/** Mutating routes accept preconditions and Idempotency-Key. */
-export const isMutating = (r: Pick<Route, 'method'>) => r.method !== 'GET';
 
 /** A page of objects as a list body, each rendered by `view`. */
 export function page<D>(p: Page<StoredObject<D>>, view: (o: StoredObject<D>) => unknown) {

@@ -1,4 +1,5 @@
-import type { FunctionName, Route, RouteGroup } from './route.ts';
+import type { FunctionName } from '#lib/contract/index.ts';
+import type { Route, RouteGroup } from './route.ts';
 import { config } from './routes/config.ts';
 import { inference } from './routes/inference.ts';
 import { meta } from './routes/meta.ts';
@@ -7,9 +8,10 @@ import { sandboxes } from './routes/sandboxes.ts';
 import { sessions } from './routes/sessions.ts';
 
 /**
- * The route table: every function's routes (`lib/http/routes/<fn>.ts`), in the order the API
- * lists them. The dev server, the OpenAPI document, CDK and the tests read it; a function
- * loads only its own group.
+ * The binding table: every function's routes (`lib/http/routes/<fn>.ts`, each contract of
+ * `lib/contract/` with its use-case), in the order the API lists them. What needs the use-cases
+ * or the DynamoDB actions reads it: CDK's permissions, the dev server's handlers, the tests; a
+ * function loads only its own group. What needs only the API reads `lib/contract/`.
  */
 export const routeGroups: Readonly<Record<FunctionName, RouteGroup>> = {
   providers,

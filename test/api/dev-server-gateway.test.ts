@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importJWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { HttpEvent } from '#lib/http/handler.ts';
+import type { FunctionName } from '#lib/contract/index.ts';
+import type { HttpEvent } from '#lib/http/event.ts';
 import type { HttpResponse } from '#lib/http/problem.ts';
-import type { FunctionName } from '#lib/http/route.ts';
 import { routeGroups } from '#lib/http/routes.ts';
 import { PLATFORM } from '#lib/platform-limits.ts';
 import {

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { contracts } from '#lib/contract/index.ts';
 import { createHttpHandler } from '#lib/http/handler.ts';
 import { openApiDocument } from '#lib/http/openapi.ts';
 import { meta } from '#lib/http/routes/meta.ts';
-import { routes } from '#lib/http/routes.ts';
 import { localContext, toApiGatewayEvent } from '#local/event.ts';
 
 /** The committed `openapi.json`: current, served as is, and clean under two linters. */
@@ -30,7 +30,7 @@ async function lint(cli: string, args: string[]) {
 }
 
 describe('openapi.json', () => {
-  it('is the document the route table generates (else: npm run openapi)', () => {
+  it('is the document the contract table generates (else: npm run openapi)', () => {
     expect(committed(), 'openapi.json is stale: run `npm run openapi`').toEqual(openApiDocument());
   });
 
@@ -50,7 +50,7 @@ describe('openapi.json', () => {
     expect(JSON.parse(res.body)).toEqual(committed());
   });
 
-  it('declares every route of the route table, by its operationId', () => {
+  it('declares every route of the contract table, by its operationId', () => {
     const paths = committed().paths as Record<string, Record<string, { operationId: string }>>;
     const declared = Object.entries(paths).flatMap(([path, item]) =>
       Object.entries(item).map(
@@ -58,7 +58,7 @@ describe('openapi.json', () => {
       ),
     );
     expect(declared.sort()).toEqual(
-      routes.map((r) => `${r.method} ${r.path} ${r.operationId}`).sort(),
+      contracts.map((r) => `${r.method} ${r.path} ${r.operationId}`).sort(),
     );
   });
 
@@ -149,7 +149,7 @@ describe('openapi.json', () => {
         ),
     );
     expect(others).toEqual([]);
-    const scoped = routes.filter((r) => r.scope !== null).length;
+    const scoped = contracts.filter((r) => r.scope !== null).length;
     expect(results).toHaveLength(scoped * 2);
   });
 });

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * The floors of the house and the directions they may import in (docs/contributing.md):
- * local → functions → lib/http → lib/api → lib/domain → lib/store, and lib never imports the
- * entry points, the local system, the CLI, the tests or the bench. Read from the sources, so it stays true.
+ * local → functions → lib/http → lib/contract → lib/api → lib/domain → lib/store, the client
+ * beside lib/http over lib/contract, and lib never imports the entry points, the local system,
+ * the CLI, the tests or the bench. Read from the sources, so it stays true.
  */
 
 const ROOT = normalize(join(import.meta.dirname, '..', '..'));
@@ -18,21 +19,63 @@ function sources(dir: string): string[] {
   });
 }
 
+/** What a module names in its imports: static and dynamic, and whether only for types. */
+function specifiersOf(file: string): Array<{ specifier: string; typeOnly: boolean }> {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  return [
+    ...[...text.matchAll(/(?:import|export)[^'"`;]*?from\s+['"]([^'"]+)['"]/g)].map((m) => ({
+      specifier: m[1]!,
+      typeOnly: /^(import|export)\s+type\b/.test(m[0]),
+    })),
+    ...[
+      ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g),
+      ...text.matchAll(/^import\s+['"]([^'"]+)['"]/gm),
+    ].map((m) => ({ specifier: m[1]!, typeOnly: false })),
+  ];
+}
+
+/** A specifier as a repository-relative file, or undefined for a package. */
+function resolve(file: string, specifier: string): string | undefined {
+  if (specifier.startsWith('#')) {
+    const [alias, ...rest] = specifier.slice(1).split('/');
+    return join(alias!, ...rest);
+  }
+  if (specifier.startsWith('.')) return relative(ROOT, join(ROOT, dirname(file), specifier));
+  return undefined;
+}
+
 /** The repository-relative files a module imports (static and dynamic, types included). */
 function importsOf(file: string): string[] {
-  const text = readFileSync(join(ROOT, file), 'utf8');
-  const specifiers = [
-    ...text.matchAll(/(?:import|export)[^'"`;]*?from\s+['"]([^'"]+)['"]/g),
-    ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g),
-  ].map((m) => m[1]!);
-  return specifiers.flatMap((s) => {
-    if (s.startsWith('#')) {
-      const [alias, ...rest] = s.slice(1).split('/');
-      return [join(alias!, ...rest)];
+  return specifiersOf(file).flatMap(({ specifier }) => resolve(file, specifier) ?? []);
+}
+
+/** The package a bare specifier names: `zod/mini` → `zod`, `@aws-sdk/x/y` → `@aws-sdk/x`. */
+const packageOf = (s: string) =>
+  s
+    .split('/')
+    .slice(0, s.startsWith('@') ? 2 : 1)
+    .join('/');
+
+/**
+ * Everything a module loads when it runs, itself included: the files and the packages its
+ * imports reach, following every import that is not for types only.
+ */
+function runtimeClosure(entry: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const queue = [entry];
+  while (queue.length) {
+    const file = queue.pop()!;
+    if (files.has(file)) continue;
+    files.add(file);
+    for (const { specifier, typeOnly } of specifiersOf(file)) {
+      if (typeOnly) continue;
+      const target = resolve(file, specifier);
+      if (target) queue.push(target);
+      else if (!specifier.startsWith('node:')) packages.add(packageOf(specifier));
     }
-    if (s.startsWith('.')) return [relative(ROOT, join(ROOT, dirname(file), s))];
-    return [];
-  });
+  }
+  return { files, packages };
 }
 
 const files = [
@@ -50,7 +93,9 @@ const FORBIDDEN: Array<{ from: string; not: string[] }> = [
     not: [
       'lib/domain/',
       'lib/api/',
+      'lib/contract/',
       'lib/http/',
+      'lib/client/',
       'lib/jobs/',
       'local/',
       'functions/',
@@ -59,11 +104,77 @@ const FORBIDDEN: Array<{ from: string; not: string[] }> = [
   },
   {
     from: 'lib/domain/',
-    not: ['lib/api/', 'lib/http/', 'lib/jobs/', 'local/', 'functions/', 'migrations/'],
+    not: [
+      'lib/api/',
+      'lib/contract/',
+      'lib/http/',
+      'lib/client/',
+      'lib/jobs/',
+      'local/',
+      'functions/',
+      'migrations/',
+    ],
   },
-  { from: 'lib/api/', not: ['lib/http/', 'lib/jobs/', 'local/', 'functions/', 'migrations/'] },
+  {
+    from: 'lib/api/',
+    not: [
+      'lib/contract/',
+      'lib/http/',
+      'lib/client/',
+      'lib/jobs/',
+      'local/',
+      'functions/',
+      'migrations/',
+    ],
+  },
+  {
+    from: 'lib/contract/',
+    not: [
+      'lib/http/',
+      'lib/store/',
+      'lib/client/',
+      'lib/jobs/',
+      'local/',
+      'functions/',
+      'migrations/',
+    ],
+  },
+  {
+    from: 'lib/client/',
+    not: [
+      'lib/http/',
+      'lib/store/',
+      'lib/domain/',
+      'lib/jobs/',
+      'local/',
+      'functions/',
+      'migrations/',
+    ],
+  },
+  { from: 'lib/http/', not: ['lib/client/'] },
   { from: 'lib/', not: ['functions/', 'local/', 'cli/', 'test/', 'bench/', 'cdk/'] },
   { from: 'functions/', not: ['local/', 'cli/', 'test/', 'bench/', 'cdk/'] },
+];
+
+/**
+ * What a contract may import: the wire's schemas (and, for types, the response schemas), the
+ * domain's data types and limits, and zod. No use-case, no store, no SDK: the client and the
+ * OpenAPI document load the contracts without them.
+ */
+const CONTRACT_MAY_IMPORT = [
+  /^lib\/contract\//,
+  /^lib\/api\/schemas(\.ts|\/)/,
+  /^lib\/api\/view-schemas\.ts$/,
+  /^lib\/domain\/(types|limits)\.ts$/,
+];
+
+/** What the typed client may load when it runs: the contracts and the wire below them. */
+const CLIENT_MAY_LOAD = [
+  /^lib\/client\//,
+  /^lib\/contract\//,
+  /^lib\/api\/schemas(\.ts|\/)/,
+  /^lib\/domain\/(keys|limits|types)\.ts$/,
+  /^lib\/errors\.ts$/,
 ];
 
 describe('import directions', () => {
@@ -78,8 +189,32 @@ describe('import directions', () => {
     });
   }
 
-  it('the layers below the HTTP layer have no import circle', () => {
-    const inScope = (f: string) => /^lib\/(store|domain|api)\//.test(f);
+  it('lib/contract imports only the wire schemas, the domain types and limits, and zod', () => {
+    const violations = [...graph.keys()]
+      .filter((file) => file.startsWith('lib/contract/'))
+      .flatMap((file) =>
+        specifiersOf(file)
+          .map(({ specifier }) => resolve(file, specifier) ?? packageOf(specifier))
+          .filter((d) => d !== 'zod' && !CONTRACT_MAY_IMPORT.some((allowed) => allowed.test(d)))
+          .map((d) => `${file} → ${d}`),
+      );
+    expect(violations).toEqual([]);
+  });
+
+  it('the typed client loads no use-case, no store, no HTTP layer and no SDK when it runs', () => {
+    const loaded = [...graph.keys()]
+      .filter((file) => file.startsWith('lib/client/'))
+      .map(runtimeClosure);
+    const files = new Set(loaded.flatMap((l) => [...l.files]));
+    const packages = new Set(loaded.flatMap((l) => [...l.packages]));
+    expect([...files].filter((f) => !CLIENT_MAY_LOAD.some((allowed) => allowed.test(f)))).toEqual(
+      [],
+    );
+    expect([...packages]).toEqual(['zod']);
+  });
+
+  it('the library has no import circle, the HTTP layer and the contracts included', () => {
+    const inScope = (f: string) => /^lib\/(store|domain|api|contract|http|client)\//.test(f);
     const cycles: string[] = [];
     const state = new Map<string, 'visiting' | 'done'>();
     const visit = (file: string, path: string[]) => {

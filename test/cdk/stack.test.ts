@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { type FunctionName, SUPER_SCOPE } from '#lib/http/route.ts';
+import { SUPER_SCOPE } from '#lib/contract/contract.ts';
+import type { FunctionName } from '#lib/contract/index.ts';
 import { routes } from '#lib/http/routes.ts';
 import { tableDefinition } from '#lib/store/table.ts';
 import { httpFunctionActions, IDEMPOTENCY_DYNAMO_ACTIONS } from '../../cdk/permissions.ts';

@@ -1,11 +1,11 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as views from '#lib/api/view-schemas.ts';
 import { ShellgateClient } from '#lib/client/client.ts';
 import { ApiError, ConnectionError } from '#lib/client/errors.ts';
-import { type OperationId, operationIds } from '#lib/client/operations.ts';
-import { operationSchemas } from '#lib/client/schemas.ts';
 import type { OperationResult } from '#lib/client/types.ts';
+import { contractsById, type OperationId, operationIds } from '#lib/contract/index.ts';
 import { type CliTestSystem, startCliTestSystem } from '#test/support/cli.ts';
 
 let t: CliTestSystem;
@@ -49,7 +49,7 @@ async function scriptedServer(replies: { status: number; body: unknown; headers?
 }
 
 describe('ShellgateClient against the dev server', () => {
-  it('calls every operation of the route table; each answer matches the declared response schema', async () => {
+  it('calls every operation of the contract table; each answer matches the declared response schema', async () => {
     // arrange: every response is checked against the schema its type comes from
     const exercised = new Set<OperationId>();
     const check = async <K extends OperationId>(
@@ -57,7 +57,7 @@ describe('ShellgateClient against the dev server', () => {
       result: Promise<OperationResult<K>>,
     ): Promise<OperationResult<K>> => {
       const body = await result;
-      const parsed = operationSchemas[id].response.safeParse(body);
+      const parsed = contractsById[id].response(views).safeParse(body);
       expect(parsed.success, `${id}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
       exercised.add(id);
       return body;

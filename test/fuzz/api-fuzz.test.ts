@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { beforeAll, expect, it } from 'vitest';
-import { routes } from '#lib/http/routes.ts';
+import { contracts } from '#lib/contract/index.ts';
 import type { Store } from '#lib/store/store.ts';
 import { type ApiResponse, type Call, createTestApi } from '#test/support/api.ts';
 import { keyString, type RawItem, scanAll } from '#test/support/legacy-items.ts';
@@ -155,7 +155,7 @@ it(`answers ≥ ${RUNS} invalid requests over every route with the right 4xx pro
 
   // assert
   expect(cases).toBeGreaterThanOrEqual(10_000);
-  expect(byRoute.size).toBe(routes.length);
+  expect(byRoute.size).toBe(contracts.length);
   for (const [route, n] of byRoute) expect(n, route).toBeGreaterThanOrEqual(150);
   expect(byRule.size).toBeGreaterThan(450);
   expect([...byStatus.keys()].sort((a, b) => a - b)).toEqual([400, 404, 409, 412, 413, 415, 422]);

@@ -344,21 +344,29 @@ const PARAM_VALUES: Record<string, fc.Arbitrary<string>> = {
   version: badIntString(1, Number.MAX_SAFE_INTEGER).filter((v) => v !== ''),
 };
 
-export function pathBreakers(params: readonly string[]): fc.Arbitrary<Breaker>[] {
+/**
+ * Breakers of each path parameter: a value it refuses (this file's own, else `fallback`'s,
+ * which a route's contract gives), and an empty segment.
+ */
+export function pathBreakers(
+  params: readonly string[],
+  fallback: Record<string, fc.Arbitrary<string>> = {},
+): fc.Arbitrary<Breaker>[] {
   return params.flatMap((p) => {
-    const invalid = PARAM_VALUES[p];
-    if (!invalid) throw new Error(`no invalid values for path parameter ${p}`);
+    const invalid = PARAM_VALUES[p] ?? fallback[p];
     return [
-      invalid.map((v) =>
-        breaker({
-          rule: `path.${p}: rule`,
-          stage: Stage.fields,
-          slots: [`path.${p}`],
-          apply: (r) => {
-            r.params[p] = v;
-          },
-          expect: invalidField(`path.${p}`),
-        }),
+      ...(invalid ? [invalid] : []).map((values) =>
+        values.map((v) =>
+          breaker({
+            rule: `path.${p}: rule`,
+            stage: Stage.fields,
+            slots: [`path.${p}`],
+            apply: (r) => {
+              r.params[p] = v;
+            },
+            expect: invalidField(`path.${p}`),
+          }),
+        ),
       ),
       fc.constant(
         breaker({

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { z } from 'zod/mini';
-import { isMutating, type Route } from '#lib/http/route.ts';
-import { routes } from '#lib/http/routes.ts';
+import { type ContractSpec, isMutating } from '#lib/contract/contract.ts';
+import { contracts } from '#lib/contract/index.ts';
 import {
   bodyBreakers,
   bodyNotTaken,
@@ -12,6 +12,7 @@ import {
   unknownQuery,
   writeHeaderBreakers,
 } from './breakers.ts';
+import { defaultModel } from './default-model.ts';
 import { type RouteModel, routeModels } from './models.ts';
 import {
   type Breaker,
@@ -44,6 +45,8 @@ export interface FuzzCase {
 
 const keysOf = (schema: z.ZodMiniType | undefined) =>
   schema ? Object.keys((schema as unknown as z.ZodMiniObject).shape) : [];
+
+type Route = ContractSpec;
 
 const paramsOf = (route: Route) => [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
 
@@ -96,7 +99,7 @@ function breakersOf(route: Route, model: RouteModel, world: World) {
   }
   list.push(unknownQuery(keysOf(route.query)));
   list.push(...(model.query ?? []).map(([name, invalid]) => queryBreaker(name, invalid)));
-  list.push(...pathBreakers(paramsOf(route)));
+  list.push(...pathBreakers(paramsOf(route), model.params));
   if (isMutating(route)) {
     list.push(
       ...writeHeaderBreakers(route.body ? 'body' : 'query', world.box.id, world.idempotencyKey),
@@ -166,16 +169,28 @@ function describe(c: FuzzCase): string {
   return JSON.stringify({ ...c, url: c.url.slice(0, 600), body }, null, 1);
 }
 
-/** Cases over every route of the table, each breaking one or two rules. */
-export function fuzzCases(world: World): fc.Arbitrary<FuzzCase> {
+/**
+ * The model of each route: the hand-written one where there is one, with what it leaves out
+ * taken from the contract's own (its path parameters' invalid values), else the contract's.
+ */
+export function modelsOf(world: World): Map<string, RouteModel> {
   const models = routeModels(world);
-  const byId = new Map(models.map((m) => [m.operationId, m]));
-  const unmodelled = routes.filter((r) => !byId.has(r.operationId)).map((r) => r.operationId);
-  const unknown = models.filter((m) => !routes.some((r) => r.operationId === m.operationId));
-  if (unmodelled.length || unknown.length) {
-    throw new Error(
-      `the fuzz models and the route table differ: ${[...unmodelled, ...unknown.map((m) => m.operationId)]}`,
-    );
+  const unknown = models.filter((m) => !contracts.some((r) => r.operationId === m.operationId));
+  if (unknown.length) {
+    throw new Error(`fuzz models of no route: ${unknown.map((m) => m.operationId)}`);
   }
-  return fc.oneof(...routes.map((r) => routeCases(r, byId.get(r.operationId)!, world)));
+  const byId = new Map(models.map((m) => [m.operationId, m]));
+  return new Map(
+    contracts.map((r) => {
+      const fallback = defaultModel(r);
+      const own = byId.get(r.operationId);
+      return [r.operationId, own ? { ...own, params: own.params ?? fallback.params } : fallback];
+    }),
+  );
+}
+
+/** Cases over every route of the contract table, each breaking one or two rules. */
+export function fuzzCases(world: World): fc.Arbitrary<FuzzCase> {
+  const models = modelsOf(world);
+  return fc.oneof(...contracts.map((r) => routeCases(r, models.get(r.operationId)!, world)));
 }

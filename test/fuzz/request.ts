@@ -1,4 +1,4 @@
-import type { Route } from '#lib/http/route.ts';
+import type { ContractSpec } from '#lib/contract/contract.ts';
 import { encodeJson } from './values.ts';
 
 /** A request under construction: a valid base, then perturbations, then breakers. */
@@ -100,7 +100,7 @@ export function setQuery(req: FuzzRequest, name: string, value: string): void {
 }
 
 /** The path, query string and body text of a request to `route`. */
-export function encodeRequest(route: Route, req: FuzzRequest) {
+export function encodeRequest(route: Pick<ContractSpec, 'path'>, req: FuzzRequest) {
   const path = route.path.replace(/\{(\w+)\}/g, (_, p: string) =>
     encodeURIComponent(req.params[p] ?? ''),
   );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgument } from '#lib/errors.ts';
 import { parseBody } from '#lib/http/body.ts';
-import type { HttpEvent } from '#lib/http/handler.ts';
+import type { HttpEvent } from '#lib/http/event.ts';
 import { routes } from '#lib/http/routes.ts';
 import { matchRoute, toApiGatewayEvent } from '#local/event.ts';
 

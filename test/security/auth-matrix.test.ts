@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_SCOPES, type Route, SUPER_SCOPE } from '#lib/http/route.ts';
-import { routes } from '#lib/http/routes.ts';
+import { ALL_SCOPES, type Contract, SUPER_SCOPE } from '#lib/contract/contract.ts';
+import { contracts, contractsById } from '#lib/contract/index.ts';
 import { DEV_AUDIENCE, DEV_ISSUER } from '#local/dev-auth.ts';
 import { type LocalSystem, startLocalSystem } from '#local/system.ts';
 import { type Call, createTestApi } from '#test/support/api.ts';
@@ -40,16 +40,13 @@ beforeAll(async () => {
   http = createHttpCall(system.url);
   devJwk = JSON.parse(readFileSync(join(stateDir, 'dev-jwt-key.json'), 'utf8')) as JWK;
   devKey = await importJWK(devJwk, 'ES256');
-  // Objects the allowed requests act on.
-  const ok = async (method: string, path: string, body: unknown) =>
-    expect((await http(method, path, { body, token: system.token })).status).toBeLessThan(300);
-  await ok('POST', '/v1/providers', {
-    name: 'mx-prov',
-    type: 'x',
-    credentials: { K: 'mx-secret-value-1' },
-  });
-  await ok('POST', '/v1/sandboxes', { name: 'mx-box', spec: { providers: ['mx-prov'] } });
-  await ok('PUT', '/v1/sandboxes/mx-box/status', { phase: 'READY' });
+  // The objects the examples name, made by the examples of the routes that create them.
+  for (const id of ['createProvider', 'createSandbox', 'reportSandboxStatus'] as const) {
+    const route = contractsById[id];
+    const { path, body } = requestOf(route);
+    const res = await http(route.method, path, { body, token: system.token });
+    expect(res.status, id).toBeLessThan(300);
+  }
 }, 120_000);
 afterAll(async () => {
   await system?.stop();
@@ -210,46 +207,31 @@ const VALID: Credential[] = [
   },
 ];
 
-/** A request of each route that would succeed with the right token (or fail on its own). */
-const BODIES: Record<string, unknown> = {
-  createProvider: { type: 'x', credentials: { K: 'mx-secret-value-2' } },
-  updateProvider: { config: { a: '1' } },
-  createSandbox: { spec: {} },
-  reportSandboxStatus: { phase: 'READY' },
-  putPolicy: { policy: { allow: ['*'] } },
-  reportPolicyRevisionStatus: { status: 'FAILED', loadError: 'x' },
-  setSandboxSetting: { value: 'v' },
-  setGlobalSetting: { value: 'v' },
-  createSSHSession: { ttlSeconds: 60 },
-  exposeService: { targetPort: 8080 },
-  upsertInferenceRoute: { providerName: 'mx-prov', modelId: 'm' },
-};
-const PARAMS: Record<string, string> = {
-  name: 'mx-box',
-  provider: 'mx-prov',
-  service: 'web',
-  key: 'mode',
-  version: '1',
-  id: randomUUID(),
-};
-
-function requestOf(route: Route) {
-  const path = route.path.replace(/\{(\w+)\}/g, (_, p: string) => PARAMS[p] ?? 'x');
-  if (route.body && !(route.operationId in BODIES)) {
-    throw new Error(`the matrix has no body for ${route.operationId}`);
-  }
-  return { path, body: route.body ? BODIES[route.operationId] : undefined };
+/**
+ * A request of the route that would succeed with the right token (or fail on its own): its
+ * contract's example. The examples name one small world (provider `github`, sandbox `dev`), which
+ * `beforeAll` creates.
+ */
+function requestOf(route: Contract) {
+  const { params = {}, query = {}, body } = route.example;
+  const path = route.path.replace(/\{(\w+)\}/g, (_, p: string) => {
+    const value = params[p];
+    if (value === undefined) throw new Error(`the example of ${route.operationId} has no ${p}`);
+    return encodeURIComponent(value);
+  });
+  const search = new URLSearchParams(query).toString();
+  return { path: search ? `${path}?${search}` : path, body };
 }
 
 /** 401, 403 or "allowed", as SPEC §3 says for this route and these scopes. */
-function expected(route: Route, scopes: string[] | null): 401 | 403 | 'allowed' {
+function expected(route: Contract, scopes: string[] | null): 401 | 403 | 'allowed' {
   if (route.scope === null) return 'allowed';
   if (scopes === null) return 401;
   return scopes.includes(route.scope) || scopes.includes(SUPER_SCOPE) ? 'allowed' : 403;
 }
 
 function outcomeErrors(
-  route: Route,
+  route: Contract,
   res: { status: number; headers: Record<string, string>; body: unknown },
   want: 401 | 403 | 'allowed',
 ): string[] {
@@ -285,7 +267,7 @@ describe('over HTTP, through the dev server authorizer', () => {
       const errors: string[] = [];
 
       // act
-      for (const route of routes) {
+      for (const route of contracts) {
         const { path, body } = requestOf(route);
         const res = await http(route.method, path, {
           body,
@@ -315,7 +297,7 @@ describe('in-process: the handlers check the scopes again', () => {
 
   it.each(cases)('%s: every route answers as SPEC §3 says', async (_, scopes) => {
     const errors: string[] = [];
-    for (const route of routes) {
+    for (const route of contracts) {
       const { path, body } = requestOf(route);
       const res = await call(route.method, path, { body, scopes });
       errors.push(...outcomeErrors(route, res, expected(route, scopes)));

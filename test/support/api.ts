@@ -1,5 +1,5 @@
+import type { FunctionName } from '#lib/contract/index.ts';
 import { createHttpHandler } from '#lib/http/handler.ts';
-import type { FunctionName } from '#lib/http/route.ts';
 import { routeGroups } from '#lib/http/routes.ts';
 import type { Store } from '#lib/store/store.ts';
 import { localContext, matchRoute, toApiGatewayEvent } from '#local/event.ts';
