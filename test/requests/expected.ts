@@ -1,4 +1,4 @@
-import type { OperationId } from '#lib/client/operations.ts';
+import type { OperationId } from '#lib/contract/index.ts';
 
 /**
  * What each route of the route table costs in DynamoDB requests by the documented design, by

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { OperationId } from '#lib/client/operations.ts';
+import type { OperationId } from '#lib/contract/index.ts';
 import { Kind, keys } from '#lib/domain/keys.ts';
 import { PROVIDER_REFS_MIGRATION } from '#lib/domain/provider-refs.ts';
 import { expectedCosts, type ScenarioName } from './expected.ts';
