@@ -14,6 +14,8 @@ export const Kind = {
   Service: 'Service',
   InferenceRoute: 'InferenceRoute',
   GlobalSettings: 'GlobalSettings',
+  GlobalPolicy: 'GlobalPolicy',
+  GlobalPolicyRevision: 'GlobalPolicyRevision',
   Migration: 'Migration',
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
@@ -28,9 +30,15 @@ export const OBJECT_KINDS: readonly Kind[] = [
   Kind.Service,
   Kind.InferenceRoute,
   Kind.GlobalSettings,
+  Kind.GlobalPolicy,
+  Kind.GlobalPolicyRevision,
 ];
 
 const SELF = '@';
+const GLOBAL_POLICY = 'policy#global';
+
+/** A revision's sort key: the number padded so that sort-key order is numeric order. */
+const revisionSortKey = (version: number) => `rev#${String(version).padStart(10, '0')}`;
 
 export const keys = {
   provider: (name: string): ItemKey => ({ pk: `provider#${name}`, sk: SELF }),
@@ -46,7 +54,7 @@ export const keys = {
   sandboxSettings: (name: string): ItemKey => ({ pk: `sandbox#${name}`, sk: 'settings' }),
   policyRevision: (sandbox: string, version: number): ItemKey => ({
     pk: `sandbox#${sandbox}`,
-    sk: `rev#${String(version).padStart(10, '0')}`,
+    sk: revisionSortKey(version),
   }),
   sshSession: (sandbox: string, id: string): ItemKey => ({
     pk: `sandbox#${sandbox}`,
@@ -60,6 +68,14 @@ export const keys = {
   }),
   inferenceRoute: (name: string): ItemKey => ({ pk: `inference#${name}`, sk: SELF }),
   globalSettings: (): ItemKey => ({ pk: 'settings#global', sk: SELF }),
+  /** The global policy's head: the policy in force (if any) and the latest revision number. */
+  globalPolicy: (): ItemKey => ({ pk: GLOBAL_POLICY, sk: SELF }),
+  globalPolicyPartition: (): string => GLOBAL_POLICY,
+  /** Global revisions share the head's partition and the sandbox revisions' sort keys. */
+  globalPolicyRevision: (version: number): ItemKey => ({
+    pk: GLOBAL_POLICY,
+    sk: revisionSortKey(version),
+  }),
   migration: (id: string): ItemKey => ({ pk: `migration#${id}`, sk: SELF }),
 } as const;
 
