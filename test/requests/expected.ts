@@ -225,8 +225,8 @@ export const expectedRequests = {
   // Config
   getSandboxConfig: {
     '': {
-      cost: { GetItem: 2 },
-      source: `${MODEL} (the sandbox and its settings item)`,
+      cost: { BatchGetItem: 1 },
+      source: `${MODEL}; SPEC §7.4: the sandbox, its settings, the global settings and the global policy's head in one strongly consistent BatchGetItem (lib/domain/policy.ts, getConfig)`,
     },
   },
   putPolicy: {
