@@ -23,6 +23,7 @@ const KIND_LABELS: Record<string, string> = {
   SandboxSettings: 'the settings of sandbox',
   PolicyRevision: 'policy revision',
   PolicyDraft: 'policy draft',
+  GlobalPolicyRevision: 'global policy revision',
   SSHSession: 'SSH session',
   Service: 'service',
   InferenceRoute: 'inference route',
@@ -33,6 +34,7 @@ const KIND_LABELS: Record<string, string> = {
 /** How messages name an object: `sandbox dev`, `SSH session <id>`, `the global settings`. */
 export function describeObject(kind: string, name: string): string {
   if (kind === 'GlobalSettings') return 'the global settings';
+  if (kind === 'GlobalPolicy') return 'the global policy';
   return `${KIND_LABELS[kind] ?? kind} ${name}`;
 }
 

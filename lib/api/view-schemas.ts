@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { PHASES, REVISION_STATUSES } from '#lib/domain/types.ts';
+import { GLOBAL_REVISION_STATUSES, PHASES, REVISION_STATUSES } from '#lib/domain/types.ts';
 import { ERROR_CODES } from '#lib/errors.ts';
 import { REDACTED } from './views.ts';
 
@@ -66,14 +66,49 @@ export const PolicyRevisionView = z.object({
   hash: z.string(),
 });
 
+const settingValue = z.union([z.string(), z.boolean(), z.number()]);
+
+/** A setting that applies to a sandbox, and whose it is: the global settings win. */
+export const EffectiveSettingView = z.object({
+  value: settingValue,
+  scope: z.enum(['GLOBAL', 'SANDBOX']),
+});
+
+/**
+ * `policy` is the policy in force for the sandbox: the global policy while one is in force
+ * (`policySource: GLOBAL`), else the sandbox's own. `policyVersion` and `currentPolicyVersion`
+ * are the sandbox's own revisions'. `policySource` and `effectiveSettings` are optional while
+ * the route still renders the shape without them (`sandboxConfigView` in `views.ts` has them).
+ */
 export const SandboxConfigView = z.object({
   sandboxName: z.string(),
   policy: z.nullable(z.record(z.string(), z.unknown())),
+  policySource: z.optional(z.enum(['GLOBAL', 'SANDBOX'])),
   policyVersion: z.number().check(z.int()),
   currentPolicyVersion: z.nullable(z.number().check(z.int())),
-  settings: z.record(z.string(), z.union([z.string(), z.boolean(), z.number()])),
+  settings: z.record(z.string(), settingValue),
+  effectiveSettings: z.optional(z.record(z.string(), EffectiveSettingView)),
   settingsResourceVersion: z.number().check(z.int()),
   resourceVersion: z.number().check(z.int()),
+});
+
+/**
+ * The global policy: the policy in force and its global revision number. `policy` is null only
+ * in the answer to DELETE (lifted: nothing is in force); GET answers 404 then.
+ */
+export const GlobalPolicyView = z.object({
+  metadata: MetadataView,
+  policy: z.nullable(z.record(z.string(), z.unknown())),
+  version: z.number().check(z.int(), z.minimum(1)),
+});
+
+/** A global revision: LOADED while in force, SUPERSEDED once replaced or lifted. */
+export const GlobalPolicyRevisionView = z.object({
+  metadata: MetadataView,
+  version: z.number().check(z.int(), z.minimum(1)),
+  policy: z.record(z.string(), z.unknown()),
+  status: z.enum(GLOBAL_REVISION_STATUSES),
+  hash: z.string(),
 });
 
 export const SSHSessionView = z.object({
@@ -175,6 +210,7 @@ export const SandboxListView = listOf(SandboxView);
 export const PolicyRevisionListView = listOf(PolicyRevisionView);
 export const PolicyDraftListView = listOf(PolicyDraftView);
 export const PolicyDraftEventListView = listOf(PolicyDraftEventView);
+export const GlobalPolicyRevisionListView = listOf(GlobalPolicyRevisionView);
 export const SSHSessionListView = listOf(SSHSessionView);
 export const ServiceListView = listOf(ServiceView);
 export const InferenceRouteListView = listOf(InferenceRouteView);

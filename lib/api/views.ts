@@ -1,5 +1,9 @@
+import type { GlobalPolicy, GlobalPolicyRevision } from '#lib/domain/global-policy.ts';
 import { Kind } from '#lib/domain/keys.ts';
+import type { SandboxConfig } from '#lib/domain/policy.ts';
 import type {
+  GlobalPolicyData,
+  GlobalPolicyRevisionData,
   InferenceRouteData,
   PolicyDraftData,
   PolicyDraftEventData,
@@ -90,6 +94,49 @@ export function draftEventView(obj: StoredObject<PolicyDraftEventData>) {
   return { ...obj.data };
 }
 
+/**
+ * `GET /v1/sandboxes/{name}/config`: the policy in force for the sandbox (the global one while
+ * one is, `policySource` says which), the sandbox's own policy versions and settings, and the
+ * settings that apply (`effectiveSettings`: a key the global settings hold is theirs).
+ */
+export function sandboxConfigView(cfg: SandboxConfig) {
+  const settings = settingsView(cfg.settings);
+  return {
+    sandboxName: cfg.sandbox.name,
+    policy: cfg.policy,
+    policySource: cfg.policySource,
+    policyVersion: cfg.sandbox.data.latestPolicyVersion ?? 0,
+    currentPolicyVersion: cfg.sandbox.data.currentPolicyVersion ?? null,
+    settings: settings.settings,
+    effectiveSettings: cfg.effectiveSettings,
+    settingsResourceVersion: settings.resourceVersion,
+    resourceVersion: cfg.sandbox.resourceVersion,
+  };
+}
+
+/**
+ * The global policy (`GET`/`PUT /v1/config/policy`): the policy in force and its revision
+ * number, with the head's metadata (its ETag is the head's). The answer to a DELETE carries
+ * `policy: null`: nothing is in force.
+ */
+export function globalPolicyView(obj: GlobalPolicy) {
+  return {
+    metadata: metadataOf(obj),
+    policy: obj.data.policy,
+    version: obj.data.version,
+  };
+}
+
+export function globalPolicyRevisionView(obj: GlobalPolicyRevision) {
+  return {
+    metadata: metadataOf(obj),
+    version: obj.data.version,
+    policy: obj.data.policy,
+    status: obj.data.status,
+    hash: obj.data.hash,
+  };
+}
+
 /** Sessions never carry their token, except in the create response (added there). */
 export function sessionView(obj: StoredObject<SSHSessionData>) {
   return {
@@ -137,6 +184,10 @@ export function renderObject(obj: StoredObject<unknown>): unknown {
       return revisionView(obj as StoredObject<PolicyRevisionData>);
     case Kind.PolicyDraft:
       return draftView(obj as StoredObject<PolicyDraftData>);
+    case Kind.GlobalPolicy:
+      return globalPolicyView(obj as StoredObject<GlobalPolicyData>);
+    case Kind.GlobalPolicyRevision:
+      return globalPolicyRevisionView(obj as StoredObject<GlobalPolicyRevisionData>);
     case Kind.SSHSession:
       return sessionView(obj as StoredObject<SSHSessionData>);
     case Kind.Service:

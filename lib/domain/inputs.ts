@@ -114,3 +114,23 @@ export interface DraftApproveManyInput {
   /** @default every PENDING draft */
   drafts?: Array<{ id: string; expectedReviewVersion?: number }>;
 }
+
+/**
+ * `PUT /v1/config/policy`. `expectedPolicyVersion` is the latest global revision's number the
+ * caller read; absent or 0, the write is server-driven.
+ */
+export interface GlobalPolicyInput {
+  policy: Record<string, unknown>;
+  expectedPolicyVersion?: number;
+}
+
+/** `DELETE /v1/config/policy` (the version in the query string, as every DELETE's). */
+export interface LiftGlobalPolicyInput {
+  expectedPolicyVersion?: number;
+}
+
+/** A page of a list: `pageSize` (default `LIMITS.pageSizeDefault`) and the previous page's token. */
+export interface PageInput {
+  pageSize?: number;
+  pageToken?: string;
+}

@@ -21,6 +21,8 @@ export const Kind = {
   PolicyDraftEvent: 'PolicyDraftEvent',
   /** What a sandbox's policy is composed of: the base and the approved drafts' rules. */
   PolicyHead: 'PolicyHead',
+  GlobalPolicy: 'GlobalPolicy',
+  GlobalPolicyRevision: 'GlobalPolicyRevision',
   Migration: 'Migration',
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
@@ -39,9 +41,15 @@ export const OBJECT_KINDS: readonly Kind[] = [
   Kind.PolicyDraftOrder,
   Kind.PolicyDraftEvent,
   Kind.PolicyHead,
+  Kind.GlobalPolicy,
+  Kind.GlobalPolicyRevision,
 ];
 
 const SELF = '@';
+const GLOBAL_POLICY = 'policy#global';
+
+/** A revision's sort key: the number padded so that sort-key order is numeric order. */
+const revisionSortKey = (version: number) => `rev#${String(version).padStart(10, '0')}`;
 
 export const keys = {
   provider: (name: string): ItemKey => ({ pk: `provider#${name}`, sk: SELF }),
@@ -57,7 +65,7 @@ export const keys = {
   sandboxSettings: (name: string): ItemKey => ({ pk: `sandbox#${name}`, sk: 'settings' }),
   policyRevision: (sandbox: string, version: number): ItemKey => ({
     pk: `sandbox#${sandbox}`,
-    sk: `rev#${String(version).padStart(10, '0')}`,
+    sk: revisionSortKey(version),
   }),
   sshSession: (sandbox: string, id: string): ItemKey => ({
     pk: `sandbox#${sandbox}`,
@@ -89,6 +97,14 @@ export const keys = {
   draftCount: (sandbox: string): ItemKey => ({ pk: `sandbox#${sandbox}`, sk: 'draftcount' }),
   inferenceRoute: (name: string): ItemKey => ({ pk: `inference#${name}`, sk: SELF }),
   globalSettings: (): ItemKey => ({ pk: 'settings#global', sk: SELF }),
+  /** The global policy's head: the policy in force (if any) and the latest revision number. */
+  globalPolicy: (): ItemKey => ({ pk: GLOBAL_POLICY, sk: SELF }),
+  globalPolicyPartition: (): string => GLOBAL_POLICY,
+  /** Global revisions share the head's partition and the sandbox revisions' sort keys. */
+  globalPolicyRevision: (version: number): ItemKey => ({
+    pk: GLOBAL_POLICY,
+    sk: revisionSortKey(version),
+  }),
   migration: (id: string): ItemKey => ({ pk: `migration#${id}`, sk: SELF }),
 } as const;
 

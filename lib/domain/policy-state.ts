@@ -1,7 +1,8 @@
-import { FailedPrecondition, NotFound } from '#lib/errors.ts';
+import { NotFound } from '#lib/errors.ts';
 import type { TransactOp, TransactResult } from '#lib/store/transact.ts';
 import type { ItemKey, StoredObject } from '#lib/store/types.ts';
 import { assertObjectSize, type OperationContext } from './context.ts';
+import { globalPolicyNotInForce } from './global-policy.ts';
 import { Kind, keys } from './keys.ts';
 import { assertWithinLimits, composePolicy, type Policy } from './network-rules.ts';
 import { newRevision, policyHash } from './revisions.ts';
@@ -110,7 +111,7 @@ export function policyChange(
     return {
       version,
       creates,
-      ops: [...headOps, sandboxAcceptsChildren(name)],
+      ops: [...headOps, sandboxAcceptsChildren(name), globalPolicyNotInForce()],
       revision: () => null,
       sandbox: () => state.sandbox,
     };
@@ -128,7 +129,7 @@ export function policyChange(
     base: state.sandbox,
     data: next,
   };
-  const ops = [sandboxOp, ...headOps, newRevision(name, version, policy)];
+  const ops = [sandboxOp, ...headOps, globalPolicyNotInForce(), newRevision(name, version, policy)];
   return {
     version,
     creates,
@@ -136,9 +137,4 @@ export function policyChange(
     sandbox: (tx) => tx.objects[0] as StoredObject<SandboxData>,
     revision: (tx) => tx.objects[ops.length - 1] as StoredObject<PolicyRevisionData>,
   };
-}
-
-/** Refuses a sandbox-scoped policy write while the global policy is in force. */
-export function managedGloballyError(): FailedPrecondition {
-  return new FailedPrecondition('policy is managed globally');
 }

@@ -4,7 +4,7 @@ import { change, field, where } from '#lib/store/expression.ts';
 import type { ItemKey, Mutation, StoredObject } from '#lib/store/types.ts';
 import { type OperationContext, observe, preconditionOf } from './context.ts';
 import { Kind, keys } from './keys.ts';
-import { sandboxAcceptsChildren } from './sandbox-state.ts';
+import { sandboxAcceptsChildren, sandboxSubject } from './sandbox-state.ts';
 import type { SettingsData, SettingValue } from './types.ts';
 
 type Scope = { sandbox: string } | 'global';
@@ -48,10 +48,12 @@ export async function getSettings(
 }
 
 /**
- * Sets (value) or deletes (undefined) one key: one UpdateItem, no read. Server-driven writes
- * carry no version condition, so concurrent writers of different keys never conflict and all
- * keep theirs; each still bumps the version by exactly 1, and a write that changes nothing
- * (the key already holds the value) keeps it.
+ * Sets (value) or deletes (undefined) one key: one UpdateItem. Server-driven writes carry no
+ * version condition, so concurrent writers of different keys never conflict and all keep
+ * theirs; each still bumps the version by exactly 1, and a write that changes nothing (the key
+ * already holds the value) keeps it. A sandbox's key is first checked against the global
+ * settings (one GetItem before the write, see {@link assertNotSetGlobally}); a global key is
+ * written with no read.
  */
 export async function writeSetting(
   ctx: OperationContext,
@@ -59,6 +61,7 @@ export async function writeSetting(
   key: string,
   value: SettingValue | undefined,
 ): Promise<StoredObject<SettingsData>> {
+  if (scope !== 'global') await assertNotSetGlobally(ctx, scope.sandbox, key);
   const t = target(scope);
   const path = ['settings', key];
   const mutation: Mutation<SettingsData> = {
@@ -111,4 +114,31 @@ export async function writeSetting(
     await getSettings(ctx, scope);
     return observe(ctx, await write()).object;
   }
+}
+
+/**
+ * A key the global settings hold wins over the sandbox's (SPEC §7.4), so setting or deleting it
+ * on a sandbox is 409 FAILED_PRECONDITION naming the key. One strongly consistent read of the
+ * global settings before the blind write, not a condition inside it, is enough: the only race
+ * is a global write of the same key that commits between this read and the sandbox write. A
+ * global set then leaves the sandbox's key written and the global value in force — the state
+ * of the legal order "sandbox write, then global set", which a global set never refuses (global
+ * writes do not look at sandboxes) and in which the global value wins either way. A global
+ * delete in between leaves a refused write that the order "refusal, then global delete" also
+ * gives. So every outcome is one a serial order produces, and the sandbox write stays one
+ * UpdateItem that never conflicts.
+ */
+async function assertNotSetGlobally(
+  ctx: OperationContext,
+  sandbox: string,
+  key: string,
+): Promise<void> {
+  const global = await ctx.store.get<SettingsData>(keys.globalSettings());
+  if (!global || !Object.hasOwn(global.data.settings ?? {}, key)) return;
+  // A missing sandbox is 404 whatever the key, as on every route: only a refusal pays this read.
+  await ctx.store.mustGet(keys.sandbox(sandbox), sandboxSubject(sandbox));
+  throw new FailedPrecondition(
+    `setting ${key} is set globally; the global value applies to sandbox ${sandbox}`,
+    { field: 'path.key', key, scope: 'GLOBAL' },
+  );
 }

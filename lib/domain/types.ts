@@ -53,6 +53,27 @@ export interface PolicyRevisionData {
   hash: string;
 }
 
+export const GLOBAL_REVISION_STATUSES = ['LOADED', 'SUPERSEDED'] as const;
+export type GlobalRevisionStatus = (typeof GLOBAL_REVISION_STATUSES)[number];
+
+/** The global policy's head (`policy#global` / `@`). */
+export interface GlobalPolicyData {
+  /** The policy in force; null while none is (never set, or lifted). */
+  policy: Record<string, unknown> | null;
+  /** The latest global revision's number: 0 before the first PUT, kept when lifted. */
+  version: number;
+  /** Whether revision `version` is in force; a lifted policy leaves it false. */
+  active: boolean;
+}
+
+/** A global revision: in force at once (LOADED), SUPERSEDED when replaced or lifted. */
+export interface GlobalPolicyRevisionData {
+  version: number;
+  policy: Record<string, unknown>;
+  status: GlobalRevisionStatus;
+  hash: string;
+}
+
 export interface SSHSessionData {
   sandboxName: string;
   /** SHA-256 of the token; the token itself is returned once, by create, and never stored. */

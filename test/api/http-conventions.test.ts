@@ -211,12 +211,14 @@ describe('HTTP conventions', () => {
   it('answers every successful DELETE with the ETag of what it deleted', async () => {
     const sessionId = made.session.body.metadata.id as string;
     const deletes = routes.filter((r) => r.method === 'DELETE');
-    // Children first: the sandbox's own delete removes them, the provider's needs it gone.
+    // Children first: the sandbox's own delete removes them, the provider's needs it gone. The
+    // global setting before the sandbox's: a key the global settings hold is not the sandbox's
+    // to delete (SPEC §7.4).
     const order = [
       'revokeSSHSession',
       'deleteService',
-      'deleteSandboxSetting',
       'deleteGlobalSetting',
+      'deleteSandboxSetting',
       'detachProvider',
       'deleteSandbox',
       'deleteProvider',

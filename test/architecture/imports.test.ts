@@ -173,7 +173,8 @@ const CLIENT_MAY_LOAD = [
   /^lib\/client\//,
   /^lib\/contract\//,
   /^lib\/api\/schemas(\.ts|\/)/,
-  /^lib\/domain\/(keys|limits|types)\.ts$/,
+  // network-rules: the pure normalization the policy schemas run (no store, no use-case).
+  /^lib\/domain\/(keys|limits|types|network-rules)\.ts$/,
   /^lib\/errors\.ts$/,
 ];
 

@@ -64,6 +64,11 @@ const MODEL = 'docs/data-model.md, "Keys and the access pattern behind each"';
 
 const BLIND = `${MODES}: a server-driven change to one settings key does not depend on the rest of the object, so it is one UpdateItem with no read and no version condition`;
 
+const PRECEDENCE = `SPEC §7.4 and lib/domain/settings.ts (assertNotSetGlobally): a sandbox key the global settings hold is refused, found by one consistent GetItem of them; then the write, blind as every settings write (${MODES}: one UpdateItem, no version condition server-driven)`;
+
+const PRECEDENCE_READ =
+  'A key the global settings hold wins over the sandbox’s and may not be set or deleted on the sandbox: one strongly consistent GetItem of the global settings comes first. The write itself stays blind (no version condition server-driven), so it never conflicts; a global write racing it leaves a state a serial order also gives (lib/domain/settings.ts).';
+
 const TX_NO_ITEM =
   'A cross-object invariant needs TransactWriteItems, which returns no item; the consistent read is what lets the response carry the new object without a second read.';
 
@@ -225,8 +230,8 @@ export const expectedRequests = {
   // Config
   getSandboxConfig: {
     '': {
-      cost: { GetItem: 2 },
-      source: `${MODEL} (the sandbox and its settings item)`,
+      cost: { BatchGetItem: 1 },
+      source: `${MODEL}; SPEC §7.4: the sandbox, its settings, the global settings and the global policy's head in one strongly consistent BatchGetItem (lib/domain/policy.ts, getConfig)`,
     },
   },
   putPolicy: {
@@ -261,35 +266,38 @@ export const expectedRequests = {
   },
   setSandboxSetting: {
     'client-driven': {
-      cost: { UpdateItem: 1 },
-      source: COST,
+      cost: { GetItem: 1, UpdateItem: 1 },
+      source: PRECEDENCE,
       oneRequest: 'client-driven write',
+      exception: PRECEDENCE_READ,
     },
     'stale version': {
       variant: 'stale version → 409',
-      cost: { UpdateItem: 1 },
-      source: `${MODES}: a failed condition is explained by the item DynamoDB returns`,
+      cost: { GetItem: 1, UpdateItem: 1 },
+      source: `${PRECEDENCE}; ${MODES}: a failed condition is explained by the item DynamoDB returns`,
       oneRequest: 'client-driven write',
+      exception: PRECEDENCE_READ,
     },
     'with Idempotency-Key': {
       variant: 'client-driven, Idempotency-Key',
-      cost: { PutItem: 1, UpdateItem: 2 },
-      source: `${ARCH}, "Receipts": the key is claimed with one conditional PutItem before the request runs, and the response is stored on the record after it`,
+      cost: { PutItem: 1, GetItem: 1, UpdateItem: 2 },
+      source: `${ARCH}, "Receipts": the key is claimed with one conditional PutItem before the request runs, and the response is stored on the record after it; ${PRECEDENCE}`,
     },
     'server-driven': {
-      cost: { UpdateItem: 1 },
-      source: BLIND,
+      cost: { GetItem: 1, UpdateItem: 1 },
+      source: PRECEDENCE,
     },
   },
   deleteSandboxSetting: {
     'client-driven': {
-      cost: { UpdateItem: 1 },
-      source: COST,
+      cost: { GetItem: 1, UpdateItem: 1 },
+      source: PRECEDENCE,
       oneRequest: 'client-driven write',
+      exception: PRECEDENCE_READ,
     },
     'server-driven': {
-      cost: { UpdateItem: 1 },
-      source: BLIND,
+      cost: { GetItem: 1, UpdateItem: 1 },
+      source: PRECEDENCE,
     },
   },
   getGlobalSettings: {
