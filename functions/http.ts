@@ -1,5 +1,6 @@
 import type { FunctionName } from '#lib/contract/index.ts';
 import { handler as config } from './config.ts';
+import { handler as drafts } from './drafts.ts';
 import { handler as inference } from './inference.ts';
 import { handler as meta } from './meta.ts';
 import { handler as providers } from './providers.ts';
@@ -11,6 +12,7 @@ export const httpHandlers: Record<FunctionName, typeof providers> = {
   providers,
   sandboxes,
   config,
+  drafts,
   sessions,
   inference,
   meta,

@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import { type ContractSpec, SUPER_SCOPE } from '#lib/contract/contract.ts';
+import { allowedScopes, type ContractSpec, SUPER_SCOPE } from '#lib/contract/contract.ts';
 import { PermissionDenied, Unauthenticated } from '#lib/errors.ts';
 import type { DevAuthority } from './dev-auth.ts';
 
@@ -95,8 +95,8 @@ export function createGatewayAuthorizer(authority: DevAuthority): GatewayAuthori
       if (!m) throw new Unauthenticated();
       const { claims, scopes } = await verify(m[1]!);
       // `$default` has the authorizer but no scopes: any valid token reaches the function.
-      if (route && !scopes.has(route.scope) && !scopes.has(SUPER_SCOPE)) {
-        throw new PermissionDenied(route.scope);
+      if (route && !scopes.has(SUPER_SCOPE) && !allowedScopes(route).some((s) => scopes.has(s))) {
+        throw new PermissionDenied(allowedScopes(route).join(' or '));
       }
       return claims;
     },

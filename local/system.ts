@@ -32,6 +32,8 @@ export interface LocalSystem {
   dynamoEndpoint: string;
   table: string;
   token: string;
+  /** A token with only the in-sandbox supervisor's scope, `policy:propose` (SPEC §7.3). */
+  supervisorToken: string;
   db: DynamoDbLocal;
   dbPath?: string;
   server: DevServer;
@@ -99,6 +101,10 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
     authority,
   });
   const token = await authority.mint();
+  const supervisorToken = await authority.mint({
+    scopes: ['policy:propose'],
+    subject: 'dev-supervisor',
+  });
   writeFileSync(
     join(stateDir, 'local.json'),
     JSON.stringify({ url: server.url, dynamoEndpoint: db.endpoint, table }, null, 2),
@@ -121,6 +127,7 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
     dynamoEndpoint: db.endpoint,
     table,
     token,
+    supervisorToken,
     db,
     dbPath,
     server,

@@ -26,6 +26,8 @@ shellgate is running
 
 A token with every scope (valid 12 h; POST ${system.url}/dev/token mints more):
   export SHELLGATE_TOKEN=${system.token}
+The in-sandbox supervisor's token (scope policy:propose: submit and read policy drafts):
+  export SHELLGATE_SUPERVISOR_TOKEN=${system.supervisorToken}
 
 Try:
   curl -s ${system.url}/v1/sandboxes -H "Authorization: Bearer $SHELLGATE_TOKEN"

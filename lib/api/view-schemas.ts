@@ -83,11 +83,11 @@ export const EffectiveSettingView = z.object({
 export const SandboxConfigView = z.object({
   sandboxName: z.string(),
   policy: z.nullable(z.record(z.string(), z.unknown())),
-  policySource: z.optional(z.enum(['GLOBAL', 'SANDBOX'])),
+  policySource: z.enum(['GLOBAL', 'SANDBOX']),
   policyVersion: z.number().check(z.int()),
   currentPolicyVersion: z.nullable(z.number().check(z.int())),
   settings: z.record(z.string(), settingValue),
-  effectiveSettings: z.optional(z.record(z.string(), EffectiveSettingView)),
+  effectiveSettings: z.record(z.string(), EffectiveSettingView),
   settingsResourceVersion: z.number().check(z.int()),
   resourceVersion: z.number().check(z.int()),
 });

@@ -1,6 +1,10 @@
 import { ListQuery, NameParams, PreconditionQuery } from '#lib/api/schemas/common.ts';
 import {
+  GlobalPolicyBody,
+  GlobalPolicyDeleteQuery,
+  GlobalRevisionListQuery,
   PolicyBody,
+  PolicyMergeBody,
   RevisionParams,
   RevisionStatusBody,
   SandboxSettingParams,
@@ -33,6 +37,30 @@ export const config = contractGroup('config', [
     response: (v) => v.PolicyResultView,
     status: 200,
     example: { params: { name: 'dev' }, body: { policy: { allow: ['api.github.com'] } } },
+  }),
+  contract({
+    method: 'PATCH',
+    path: '/v1/sandboxes/{name}/config/policy',
+    operationId: 'mergePolicy',
+    summary:
+      'Change the policy by merge operations (addRule, removeRule, removeEndpoint, removeBinary): revision N+1, or the latest when nothing changes',
+    scope: 'config:write',
+    params: NameParams,
+    body: PolicyMergeBody,
+    response: (v) => v.PolicyMergeResultView,
+    status: 200,
+    example: {
+      params: { name: 'dev' },
+      body: {
+        operations: [
+          {
+            op: 'addRule',
+            ruleName: 'github',
+            rule: { endpoints: [{ host: 'api.github.com', ports: [443] }] },
+          },
+        ],
+      },
+    },
   }),
   contract({
     method: 'GET',
@@ -117,5 +145,51 @@ export const config = contractGroup('config', [
     status: 200,
     notFound: false,
     example: { params: { key: 'mode' } },
+  }),
+  contract({
+    method: 'PUT',
+    path: '/v1/config/policy',
+    operationId: 'putGlobalPolicy',
+    summary:
+      'Set the global policy: global revision N+1, in force at once for every sandbox (the previous one SUPERSEDED)',
+    scope: 'config:write',
+    body: GlobalPolicyBody,
+    response: (v) => v.GlobalPolicyView,
+    status: 200,
+    example: { body: { policy: { allow: ['api.github.com'] } } },
+  }),
+  contract({
+    method: 'GET',
+    path: '/v1/config/policy',
+    operationId: 'getGlobalPolicy',
+    summary: 'The global policy in force (404 when none is)',
+    scope: 'config:read',
+    response: (v) => v.GlobalPolicyView,
+    status: 200,
+    notFound: true,
+    example: {},
+  }),
+  contract({
+    method: 'GET',
+    path: '/v1/config/policy/revisions',
+    operationId: 'listGlobalPolicyRevisions',
+    summary: 'Global policy revisions, newest first',
+    scope: 'config:read',
+    query: GlobalRevisionListQuery,
+    response: (v) => v.GlobalPolicyRevisionListView,
+    status: 200,
+    example: {},
+  }),
+  contract({
+    method: 'DELETE',
+    path: '/v1/config/policy',
+    operationId: 'deleteGlobalPolicy',
+    summary: 'Lift the global policy: every global revision SUPERSEDED, sandboxes use their own',
+    scope: 'config:write',
+    query: GlobalPolicyDeleteQuery,
+    response: (v) => v.GlobalPolicyView,
+    status: 200,
+    notFound: true,
+    example: {},
   }),
 ]);

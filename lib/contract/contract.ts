@@ -13,6 +13,8 @@ export const ALL_SCOPES = [
   'config:write',
   'inference:read',
   'inference:write',
+  /** The in-sandbox supervisor's: submit drafts and read them (SPEC §7.3). */
+  'policy:propose',
 ] as const;
 export type Scope = (typeof ALL_SCOPES)[number];
 /** Grants every scope. */
@@ -45,6 +47,8 @@ export interface ContractSpec {
   summary: string;
   /** Null: public. */
   scope: Scope | null;
+  /** Further scopes that each also allow the route (any one of them, or `scope`, suffices). */
+  alsoScopes?: readonly Scope[];
   params?: Schema;
   query?: Schema;
   body?: Schema;
@@ -54,6 +58,12 @@ export interface ContractSpec {
    */
   response(views: typeof Views): Schema;
   status: number;
+  /**
+   * Whether the route creates an object, so that a precondition is a mistake (as in
+   * Kubernetes). An action on an object (approve a draft) is a POST that creates nothing.
+   * @default whether the method is POST
+   */
+  creates?: boolean;
   /** A PUT that creates the object when it is missing: then 201 with `Location`, else `status`. */
   upsert?: boolean;
   /**
@@ -160,7 +170,15 @@ export function contractGroup<F extends string, C extends TypedContract>(
   return { fn, contracts: contracts.map((c) => ({ ...c, fn })) };
 }
 
+/** The scopes that each allow a route (empty: public); `shellgate:all` allows every route. */
+export const allowedScopes = (r: Pick<ContractSpec, 'scope' | 'alsoScopes'>): Scope[] =>
+  r.scope === null ? [] : [r.scope, ...(r.alsoScopes ?? [])];
+
 export const routeKey = (r: Pick<ContractSpec, 'method' | 'path'>) => `${r.method} ${r.path}`;
+
+/** A route that creates an object takes no precondition. */
+export const isCreate = (r: Pick<ContractSpec, 'method' | 'creates'>) =>
+  r.creates ?? r.method === 'POST';
 
 /** Mutating routes accept preconditions and Idempotency-Key. */
 export const isMutating = (r: Pick<ContractSpec, 'method'>) => r.method !== 'GET';

@@ -1,5 +1,6 @@
 import { config } from './config.ts';
 import type { Contract } from './contract.ts';
+import { drafts } from './drafts.ts';
 import { inference } from './inference.ts';
 import { meta } from './meta.ts';
 import { providers } from './providers.ts';
@@ -11,7 +12,7 @@ import { sessions } from './sessions.ts';
  * lists them. Loading it builds every request schema: a function's bundle imports its own
  * group's module only.
  */
-export const contractGroups = { providers, sandboxes, config, sessions, inference, meta };
+export const contractGroups = { providers, sandboxes, config, drafts, sessions, inference, meta };
 
 type Groups = typeof contractGroups;
 

@@ -408,47 +408,55 @@ export async function clearDrafts(ctx: OperationContext, sandbox: string): Promi
   for (const id of await pendingDraftIds(ctx, sandbox)) {
     const gone = await ctx.store.transactWithRetry<
       StoredObject<PolicyDraftData> | undefined,
-      boolean
+      string | undefined
     >({
       requestId: `${ctx.requestId}:${id}`,
       read: () => ctx.store.get<PolicyDraftData>(keys.draft(sandbox, id)),
       plan: (draft) => {
-        if (draft?.data.status !== 'PENDING') return { done: false };
+        if (draft?.data.status !== 'PENDING') return { done: undefined };
         return {
           ops: [
             { type: 'delete', subject: draftSubject(id), base: draft },
+            {
+              type: 'deleteRecord',
+              key: keys.draftOrder(sandbox, draft.data.firstSeenAt, id),
+            },
             { type: 'counter', key: keys.draftCount(sandbox), by: -1 },
             sandboxAcceptsChildren(sandbox),
           ],
-          result: () => true,
+          result: () => draft.data.generation,
         };
       },
     });
     ctx.stats.attempts += gone.attempts;
     if (!gone.value) continue;
     deleted++;
-    await deleteDraftLeftovers(ctx, sandbox, id);
+    await deleteDraftEvents(ctx, sandbox, id, gone.value);
   }
   return deleted;
 }
 
-/** The order record and the events of a deleted draft (of every generation). */
-async function deleteDraftLeftovers(ctx: OperationContext, sandbox: string, id: string) {
-  const partition = keys.sandboxPartition(sandbox);
-  const [order, events] = await Promise.all([
-    ctx.store.queryAll(partition, childPrefix.draftOrder),
-    ctx.store.queryAll(partition, `${childPrefix.draftEvent}${id}#`),
-  ]);
-  const leftovers = [
-    ...order.filter((o) => (o.data as { draftId?: string }).draftId === id),
-    ...events,
-  ];
-  for (const item of leftovers) {
+/**
+ * The events of a draft the clear deleted, after its transaction: one query of its
+ * generation's events. An interrupted clear leaves events no draft's generation names, which
+ * no listing shows and the sandbox's delete removes.
+ */
+async function deleteDraftEvents(
+  ctx: OperationContext,
+  sandbox: string,
+  id: string,
+  generation: string,
+) {
+  const events = await ctx.store.queryAll(
+    keys.sandboxPartition(sandbox),
+    `${childPrefix.draftEvent}${id}#${generation}#`,
+  );
+  for (const event of events) {
     try {
       await ctx.store.delete(
-        item.key,
-        { kind: item.kind, name: item.name },
-        { requestId: `${ctx.requestId}:${item.key.sk}`, current: item },
+        event.key,
+        { kind: event.kind, name: event.name },
+        { requestId: `${ctx.requestId}:${event.key.sk}`, current: event },
       );
     } catch (err) {
       if (!(err instanceof NotFound)) throw err;

@@ -56,6 +56,8 @@ export interface PolicyChange {
   version: number;
   /** Whether the write creates a revision. */
   creates: boolean;
+  /** Whether it writes anything at all (a revision, or the head's parts). */
+  writes: boolean;
   ops: TransactOp[];
   /** The revision the transaction created, or null when it created none. */
   revision(tx: TransactResult): StoredObject<PolicyRevisionData> | null;
@@ -111,6 +113,7 @@ export function policyChange(
     return {
       version,
       creates,
+      writes: headOps.length > 0,
       ops: [...headOps, sandboxAcceptsChildren(name), globalPolicyNotInForce()],
       revision: () => null,
       sandbox: () => state.sandbox,
@@ -133,6 +136,7 @@ export function policyChange(
   return {
     version,
     creates,
+    writes: true,
     ops,
     sandbox: (tx) => tx.objects[0] as StoredObject<SandboxData>,
     revision: (tx) => tx.objects[ops.length - 1] as StoredObject<PolicyRevisionData>,

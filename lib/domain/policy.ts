@@ -153,7 +153,7 @@ export async function mergePolicy(
       }
       const base = applyOperations(state.head.base, body.operations);
       const change = policyChange(ctx, state, { base }, 'body.operations');
-      if (!change.creates && change.ops.length === 1) return { done: 'unchanged' };
+      if (!change.writes) return { done: 'unchanged' };
       return {
         ops: change.ops,
         result: (tx) =>

@@ -1,4 +1,4 @@
-import { type ContractSpec, SUPER_SCOPE } from '#lib/contract/contract.ts';
+import { allowedScopes, type ContractSpec, SUPER_SCOPE } from '#lib/contract/contract.ts';
 import { PermissionDenied, Unauthenticated } from '#lib/errors.ts';
 
 export type Claims = Record<string, unknown>;
@@ -23,11 +23,16 @@ export function scopesOf(claims: Claims): Set<string> {
  * Checks the route's scope against the claims the JWT authorizer verified. API Gateway already
  * did so when deployed; the handler checks again so that no route depends on configuration.
  */
-export function authorize(route: Pick<ContractSpec, 'scope'>, claims: Claims | undefined): void {
+export function authorize(
+  route: Pick<ContractSpec, 'scope' | 'alsoScopes'>,
+  claims: Claims | undefined,
+): void {
   if (route.scope === null) return;
   if (!claims || Object.keys(claims).length === 0) throw new Unauthenticated();
   const scopes = scopesOf(claims);
-  if (!scopes.has(route.scope) && !scopes.has(SUPER_SCOPE)) throw new PermissionDenied(route.scope);
+  if (!scopes.has(SUPER_SCOPE) && !allowedScopes(route).some((s) => scopes.has(s))) {
+    throw new PermissionDenied(allowedScopes(route).join(' or '));
+  }
 }
 
 /**

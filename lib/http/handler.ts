@@ -80,7 +80,12 @@ export interface HandlerDeps {
   store?: Store;
   /** For a request no route matched: the methods its path allows (a 405), or none (a 404). */
   allowedMethods?: (path: string) => Promise<readonly string[]>;
+  /** When the answer must be sent (epoch ms); writes that re-apply until they commit stop then. */
+  deadline?: number;
 }
+
+/** Time kept back from the function's deadline to answer a write that ran out of it. */
+const ANSWER_MARGIN_MS = 2_000;
 
 function respond(
   route: Route,
@@ -170,7 +175,7 @@ async function serve(
   event: HttpEvent,
   requestId: string,
   stats: OperationContext['stats'],
-  { store, allowedMethods }: HandlerDeps,
+  { store, allowedMethods, deadline }: HandlerDeps,
 ): Promise<Outcome> {
   const instance = event.rawPath ?? '';
   let ifMatch = false;
@@ -209,6 +214,7 @@ async function serve(
       expectedResourceVersion: pre.expectedResourceVersion,
       expectedId: pre.expectedId,
       stats,
+      ...(deadline !== undefined ? { deadline } : {}),
     };
     return { response: await runRoute(route, input, ctx, scope), replayed: false };
   } catch (err) {
@@ -280,5 +286,10 @@ export function createHttpHandler(group: RouteGroup, deps: HandlerDeps = {}) {
   const withGroup: HandlerDeps = { allowedMethods: group.allowedMethods, ...deps };
   return middy<HttpEvent, HttpResponse, Error, Context>()
     .use(observeInvocation())
-    .handler((event) => handleHttp(routeOf(event.routeKey), event, withGroup));
+    .handler((event, context) =>
+      handleHttp(routeOf(event.routeKey), event, {
+        ...withGroup,
+        deadline: Date.now() + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS,
+      }),
+    );
 }

@@ -1,7 +1,13 @@
 import * as z from 'zod/mini';
 import * as requests from '#lib/api/schemas.ts';
 import * as views from '#lib/api/view-schemas.ts';
-import { type Contract, isMutating, SUPER_SCOPE } from '#lib/contract/contract.ts';
+import {
+  allowedScopes,
+  type Contract,
+  isCreate,
+  isMutating,
+  SUPER_SCOPE,
+} from '#lib/contract/contract.ts';
 import { contracts, type FunctionName } from '#lib/contract/index.ts';
 
 type Json = Record<string, unknown>;
@@ -13,7 +19,10 @@ const PLACEHOLDER_ISSUER = 'https://issuer.example.com/';
 const TAGS: Record<FunctionName, string> = {
   providers: 'Credentials for model and code hosts; every credential value reads as REDACTED.',
   sandboxes: 'Sandboxes, their status and the providers attached to them.',
-  config: "A sandbox's policy and its revisions, sandbox settings and global settings.",
+  config:
+    "A sandbox's policy, its merges and revisions, the global policy, sandbox settings and global settings.",
+  drafts:
+    'Policy drafts: network rules the in-sandbox supervisor proposes (policy:propose) and reviewers approve, reject, edit and undo.',
   sessions: 'SSH sessions into a READY sandbox, and the service endpoints a sandbox exposes.',
   inference: 'Inference routes: which provider and model serve a route.',
   meta: 'Liveness and the description of the API. Public: no token needed.',
@@ -246,14 +255,18 @@ function operation(route: Contract, names: Map<z.ZodMiniType, string>) {
     operationId: route.operationId,
     summary: route.summary,
     description: scope
-      ? `${route.summary}. Needs the scope \`${scope}\` (or \`${SUPER_SCOPE}\`).`
+      ? `${route.summary}. Needs the scope ${allowedScopes(route)
+          .map((s) => `\`${s}\``)
+          .join(' or ')} (or \`${SUPER_SCOPE}\`).`
       : `${route.summary}. Public: no token needed.`,
     tags: [route.fn],
-    security: scope ? [{ oidc: [scope] }, { oidc: [SUPER_SCOPE] }] : [],
+    security: scope
+      ? [...allowedScopes(route).map((s) => ({ oidc: [s] })), { oidc: [SUPER_SCOPE] }]
+      : [],
     parameters: [
       ...parameters(route.params, 'path'),
       ...parameters(route.query, 'query'),
-      ...(mutating && route.method !== 'POST' ? [ref('parameters', 'IfMatch')] : []),
+      ...(mutating && !isCreate(route) ? [ref('parameters', 'IfMatch')] : []),
       ...(mutating ? [ref('parameters', 'IdempotencyKey')] : []),
     ],
     responses: {
@@ -267,9 +280,7 @@ function operation(route: Contract, names: Map<z.ZodMiniType, string>) {
         : {}),
       ...(notFound ? { '404': ref('responses', 'NotFound') } : {}),
       ...(mutating ? { '409': ref('responses', 'Conflict') } : {}),
-      ...(mutating && route.method !== 'POST'
-        ? { '412': ref('responses', 'PreconditionFailed') }
-        : {}),
+      ...(mutating && !isCreate(route) ? { '412': ref('responses', 'PreconditionFailed') } : {}),
       '413': ref('responses', 'ContentTooLarge'),
       ...(route.body ? { '415': ref('responses', 'UnsupportedMediaType') } : {}),
       ...(mutating ? { '422': ref('responses', 'IdempotencyMismatch') } : {}),

@@ -1,4 +1,4 @@
-import { type ContractSpec, isMutating } from '#lib/contract/contract.ts';
+import { type ContractSpec, isCreate, isMutating } from '#lib/contract/contract.ts';
 import { InvalidArgument } from '#lib/errors.ts';
 
 export interface Preconditions {
@@ -16,7 +16,7 @@ const ETAG = /^"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(
  * string for DELETE and body-less PUT) or from `If-Match: "<id>:<resourceVersion>"`.
  */
 export function parsePreconditions(
-  route: Pick<ContractSpec, 'method' | 'body'>,
+  route: Pick<ContractSpec, 'method' | 'body' | 'creates'>,
   headers: Record<string, string | undefined>,
   input: { body: Record<string, unknown>; query: Record<string, unknown> },
 ): Preconditions {
@@ -27,7 +27,7 @@ export function parsePreconditions(
   let id = (source.expectedId as string | undefined)?.toLowerCase();
   const ifMatch = headers['if-match']?.trim();
   // A create has no version to be based on (as in Kubernetes): a precondition is a mistake.
-  if (route.method === 'POST') {
+  if (isCreate(route)) {
     const set = [
       ...(version ? ['body.expectedResourceVersion'] : []),
       ...(id ? ['body.expectedId'] : []),

@@ -7,6 +7,7 @@ import type { Page, StoredObject } from '#lib/store/types.ts';
 /** DynamoDB actions a route's use-case performs; CDK grants each function exactly their union. */
 export type DynamoAction =
   | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
   | 'dynamodb:Query'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
@@ -19,6 +20,9 @@ export const CAS: readonly DynamoAction[] = [...READ, 'dynamodb:PutItem', 'dynam
 export const CAS_DELETE: readonly DynamoAction[] = [...CAS, 'dynamodb:DeleteItem'];
 /** Transactions that also check another object's state. */
 export const TX: readonly DynamoAction[] = [...CAS_DELETE, 'dynamodb:ConditionCheckItem'];
+/** Reads of several items in one request (`Store.getMany`): the policy's and the drafts' routes. */
+export const READ_MANY: readonly DynamoAction[] = [...READ, 'dynamodb:BatchGetItem'];
+export const TX_MANY: readonly DynamoAction[] = [...TX, 'dynamodb:BatchGetItem'];
 
 export interface Reply {
   /** @default the route's status */

@@ -1,6 +1,7 @@
 import type { FunctionName } from '#lib/contract/index.ts';
 import type { Route, RouteGroup } from './route.ts';
 import { config } from './routes/config.ts';
+import { drafts } from './routes/drafts.ts';
 import { inference } from './routes/inference.ts';
 import { meta } from './routes/meta.ts';
 import { providers } from './routes/providers.ts';
@@ -17,6 +18,7 @@ export const routeGroups: Readonly<Record<FunctionName, RouteGroup>> = {
   providers,
   sandboxes,
   config,
+  drafts,
   sessions,
   inference,
   meta,

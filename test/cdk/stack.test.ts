@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { SUPER_SCOPE } from '#lib/contract/contract.ts';
+import { allowedScopes, SUPER_SCOPE } from '#lib/contract/contract.ts';
 import type { FunctionName } from '#lib/contract/index.ts';
 import { routes } from '#lib/http/routes.ts';
 import { tableDefinition } from '#lib/store/table.ts';
@@ -165,7 +165,24 @@ describe('roles', () => {
   const expected: Record<keyof typeof functions, string[]> = {
     providers: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     sandboxes: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
-    config: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    config: [
+      'BatchGetItem',
+      'ConditionCheckItem',
+      'DeleteItem',
+      'GetItem',
+      'PutItem',
+      'Query',
+      'UpdateItem',
+    ],
+    drafts: [
+      'BatchGetItem',
+      'ConditionCheckItem',
+      'DeleteItem',
+      'GetItem',
+      'PutItem',
+      'Query',
+      'UpdateItem',
+    ],
     sessions: ['ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     inference: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     meta: [],
@@ -315,7 +332,7 @@ describe('HTTP API', () => {
       expect(route.Properties).toMatchObject({
         AuthorizationType: 'JWT',
         AuthorizerId: { Ref: authorizers[0]![0] },
-        AuthorizationScopes: [r.scope, SUPER_SCOPE],
+        AuthorizationScopes: [...allowedScopes(r), SUPER_SCOPE],
       });
     }
   });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpHandler } from '#lib/http/handler.ts';
 import type { FunctionName } from '#lib/contract/index.ts';
+import { createHttpHandler } from '#lib/http/handler.ts';
 import { routeGroups } from '#lib/http/routes.ts';
 import { localContext, matchRoute, toApiGatewayEvent } from '#local/event.ts';
 import { createOfflineApi } from '#test/support/api.ts';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { isCreate } from '#lib/contract/contract.ts';
 import { InvalidArgument } from '#lib/errors.ts';
 import { parsePreconditions } from '#lib/http/preconditions.ts';
 import { routes } from '#lib/http/routes.ts';
@@ -152,10 +153,26 @@ describe('If-Match', () => {
 });
 
 describe('a create', () => {
-  const creates = routes.filter((r) => r.method === 'POST').map((r) => r.operationId);
+  const creates = routes.filter(isCreate).map((r) => r.operationId);
 
-  it('is every POST route', () => {
-    expect(creates.sort()).toEqual(['createProvider', 'createSSHSession', 'createSandbox']);
+  it('is every POST route but the actions on an object', () => {
+    expect(creates.sort()).toEqual([
+      'createProvider',
+      'createSSHSession',
+      'createSandbox',
+      'submitPolicyDraft',
+    ]);
+    expect(
+      routes
+        .filter((r) => r.method === 'POST' && !isCreate(r))
+        .map((r) => r.operationId)
+        .sort(),
+    ).toEqual([
+      'approvePolicyDraft',
+      'approvePolicyDrafts',
+      'rejectPolicyDraft',
+      'undoPolicyDraft',
+    ]);
   });
 
   it.each(creates)('%s refuses each precondition it is given, naming each', (operationId) => {

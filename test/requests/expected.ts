@@ -69,6 +69,9 @@ const PRECEDENCE = `SPEC §7.4 and lib/domain/settings.ts (assertNotSetGlobally)
 const PRECEDENCE_READ =
   'A key the global settings hold wins over the sandbox’s and may not be set or deleted on the sandbox: one strongly consistent GetItem of the global settings comes first. The write itself stays blind (no version condition server-driven), so it never conflicts; a global write racing it leaves a state a serial order also gives (lib/domain/settings.ts).';
 
+const LIFECYCLE = 'docs/policy-lifecycle.md';
+const DECISION = `${LIFECYCLE}, "Writes": one BatchGetItem (sandbox, policy head, global policy head, the drafts) and one transaction of the drafts, their events, the head, the sandbox and the revision`;
+
 const TX_NO_ITEM =
   'A cross-object invariant needs TransactWriteItems, which returns no item; the consistent read is what lets the response carry the new object without a second read.';
 
@@ -244,6 +247,22 @@ export const expectedRequests = {
     'server-driven': {
       cost: { BatchGetItem: 1, TransactWriteItems: 1 },
       source: `${COST}; one BatchGetItem reads the sandbox and its policy head`,
+    },
+  },
+  mergePolicy: {
+    'client-driven': {
+      variant: 'expectedPolicyVersion',
+      cost: { BatchGetItem: 1, TransactWriteItems: 1 },
+      source: `${LIFECYCLE}, "Writes": merges apply to the base, in the same transaction as PUT`,
+    },
+    'server-driven': {
+      cost: { BatchGetItem: 1, TransactWriteItems: 1 },
+      source: `${LIFECYCLE}, "Writes"`,
+    },
+    'no-op': {
+      variant: 'nothing changes: the latest revision',
+      cost: { BatchGetItem: 1, GetItem: 2 },
+      source: `${LIFECYCLE}: a result with the latest hash writes nothing; the sandbox and its latest revision are read for the answer`,
     },
   },
   listPolicyRevisions: {
@@ -442,6 +461,86 @@ export const expectedRequests = {
     '': {
       cost: { Query: 1 },
       source: MODEL,
+    },
+  },
+  // Global policy
+  putGlobalPolicy: {
+    '': {
+      cost: { GetItem: 1, TransactWriteItems: 1 },
+      source: `${LIFECYCLE}, "Writes": the head and its revisions in one transaction`,
+    },
+  },
+  getGlobalPolicy: {
+    '': { cost: { GetItem: 1 }, source: `${LIFECYCLE}: the global head`, oneRequest: 'get' },
+  },
+  listGlobalPolicyRevisions: {
+    '': { cost: { Query: 1 }, source: MODEL },
+  },
+  deleteGlobalPolicy: {
+    '': {
+      cost: { GetItem: 1, TransactWriteItems: 1 },
+      source: `${LIFECYCLE}, "Writes": the head and the revision in force in one transaction`,
+    },
+  },
+  // Drafts
+  submitPolicyDraft: {
+    '': {
+      variant: 'first submit of a dedupKey',
+      cost: { UpdateItem: 1, TransactWriteItems: 1 },
+      source: `${LIFECYCLE}, "Writes": the hit's UpdateItem fails its condition, then the creation's transaction`,
+      oneRequest: 'create',
+      exception:
+        'A submit does not know whether its draft exists: it tries the hit first (so a repeated submit is one request), and creates the draft with its order record, event and count in one transaction when there is none.',
+    },
+    existing: {
+      variant: 'a repeated dedupKey',
+      cost: { UpdateItem: 1 },
+      source: `${LIFECYCLE}, "Writes": a hit is one UpdateItem with no read and no version condition`,
+    },
+  },
+  listPolicyDrafts: {
+    '': {
+      cost: { BatchGetItem: 2, Query: 1 },
+      source: `${LIFECYCLE}, "Items": the sandbox, a page of order records, the drafts they name`,
+    },
+  },
+  getPolicyDraft: {
+    '': {
+      cost: { BatchGetItem: 1 },
+      source: 'the sandbox and the draft in one BatchGetItem (404 names which is missing)',
+      oneRequest: 'get',
+    },
+  },
+  editPolicyDraft: {
+    '': { cost: { BatchGetItem: 1, TransactWriteItems: 1 }, source: DECISION },
+  },
+  approvePolicyDraft: {
+    '': { cost: { BatchGetItem: 1, TransactWriteItems: 1 }, source: DECISION },
+  },
+  rejectPolicyDraft: {
+    '': { cost: { BatchGetItem: 1, TransactWriteItems: 1 }, source: DECISION },
+  },
+  undoPolicyDraft: {
+    '': { cost: { BatchGetItem: 1, TransactWriteItems: 1 }, source: DECISION },
+  },
+  approvePolicyDrafts: {
+    '': {
+      variant: 'all PENDING (3 drafts)',
+      cost: { Query: 1, BatchGetItem: 1, TransactWriteItems: 1 },
+      source: `${DECISION}, after one consistent Query that finds the PENDING drafts`,
+    },
+  },
+  clearPolicyDrafts: {
+    '': {
+      variant: 'one PENDING draft with one event',
+      cost: { BatchGetItem: 1, Query: 2, GetItem: 1, TransactWriteItems: 1, PutItem: 1 },
+      source: `${LIFECYCLE}, "Writes": the PENDING drafts found by one consistent Query; per draft one read, one transaction (the draft, its order record, the count) and its events (one Query, a tombstone each)`,
+    },
+  },
+  listPolicyDraftHistory: {
+    '': {
+      cost: { BatchGetItem: 1, Query: 1 },
+      source: 'the sandbox and the draft (its generation) in one BatchGetItem, then its events',
     },
   },
   // Meta

@@ -5,6 +5,7 @@ import { PROVIDER_REFS_MIGRATION } from '#lib/domain/provider-refs.ts';
 import { expectedCosts, type ScenarioName } from './expected.ts';
 import {
   bothModes,
+  type Call,
   type NameOf,
   ok,
   provider,
@@ -13,6 +14,22 @@ import {
   sandbox,
   settingsVersion,
 } from './scenario.ts';
+
+const RULE = { endpoints: [{ host: 'api.github.com', ports: [443] }] };
+
+const draftPath = (sandboxName: string, id: string) =>
+  `/v1/sandboxes/${sandboxName}/config/policy/drafts/${id}`;
+
+/** A PENDING draft of `dedupKey` on sandbox `s`, made with the sandbox when it is missing. */
+async function draft(call: Call, s: string, dedupKey: string) {
+  const exists = await call('GET', `/v1/sandboxes/${s}`);
+  if (exists.status === 404) await sandbox(call, s);
+  return ok(call, 'POST', `/v1/sandboxes/${s}/config/policy/drafts`, {
+    ruleName: `r-${dedupKey}`,
+    rule: RULE,
+    dedupKey,
+  });
+}
 
 /** Lists are measured on a full page with a next one behind it. */
 const PAGE_SIZE = 5;
@@ -234,6 +251,33 @@ export const scenarios: { [Op in OperationId]: Record<ScenarioName<Op>, Scenario
       version: 1,
     };
   }),
+  mergePolicy: {
+    ...bothModes(async (call, name) => {
+      const s = name('s');
+      await sandbox(call, s);
+      await ok(call, 'PUT', `/v1/sandboxes/${s}/config/policy`, { policy: { a: 1 } });
+      return {
+        method: 'PATCH',
+        path: `/v1/sandboxes/${s}/config/policy`,
+        body: { operations: [{ op: 'addRule', ruleName: 'r', rule: RULE }] },
+        status: 200,
+        version: 1,
+      };
+    }),
+    'no-op': {
+      prepare: async (call, name) => {
+        const s = name('s');
+        await sandbox(call, s);
+        await ok(call, 'PUT', `/v1/sandboxes/${s}/config/policy`, { policy: { a: 1 } });
+        return {
+          method: 'PATCH',
+          path: `/v1/sandboxes/${s}/config/policy`,
+          body: { operations: [{ op: 'removeRule', ruleName: 'absent' }] },
+          status: 200,
+        };
+      },
+    },
+  },
   listPolicyRevisions: {
     '': {
       prepare: async (call, name) => {
@@ -496,6 +540,179 @@ export const scenarios: { [Op in OperationId]: Record<ScenarioName<Op>, Scenario
     },
   },
 
+  putGlobalPolicy: {
+    '': {
+      // In force from here on: sandbox policy writes of later scenarios would be refused.
+      onSharedTable: 'last',
+      prepare: async () => ({
+        method: 'PUT',
+        path: '/v1/config/policy',
+        body: { policy: { allow: ['api.github.com'] } },
+        status: 200,
+      }),
+    },
+  },
+  getGlobalPolicy: {
+    '': {
+      onSharedTable: 'last',
+      prepare: async (call) => {
+        await ok(call, 'PUT', '/v1/config/policy', { policy: { g: 1 } });
+        return { method: 'GET', path: '/v1/config/policy', status: 200 };
+      },
+    },
+  },
+  listGlobalPolicyRevisions: {
+    '': {
+      prepare: async () => ({ method: 'GET', path: '/v1/config/policy/revisions', status: 200 }),
+    },
+  },
+  deleteGlobalPolicy: {
+    '': {
+      onSharedTable: 'last',
+      prepare: async (call) => {
+        await ok(call, 'PUT', '/v1/config/policy', { policy: { g: 2 } });
+        return { method: 'DELETE', path: '/v1/config/policy', status: 200 };
+      },
+    },
+  },
+  submitPolicyDraft: {
+    '': {
+      prepare: async (call, name) => {
+        const s = name('s');
+        await sandbox(call, s);
+        return {
+          method: 'POST',
+          path: `/v1/sandboxes/${s}/config/policy/drafts`,
+          body: { ruleName: 'r', rule: RULE, dedupKey: 'k' },
+          status: 201,
+        };
+      },
+    },
+    existing: {
+      prepare: async (call, name) => {
+        const s = name('s');
+        await draft(call, s, 'k');
+        return {
+          method: 'POST',
+          path: `/v1/sandboxes/${s}/config/policy/drafts`,
+          body: { ruleName: 'r', rule: RULE, dedupKey: 'k', hits: 3 },
+          status: 200,
+        };
+      },
+    },
+  },
+  listPolicyDrafts: {
+    '': {
+      prepare: async (call, name) => {
+        const s = name('s');
+        for (let i = 0; i <= PAGE_SIZE; i++) await draft(call, s, `k${i}`);
+        return {
+          method: 'GET',
+          path: `/v1/sandboxes/${s}/config/policy/drafts?pageSize=${PAGE_SIZE}`,
+          status: 200,
+        };
+      },
+    },
+  },
+  getPolicyDraft: {
+    '': {
+      prepare: async (call, name) => {
+        const s = name('s');
+        const d = await draft(call, s, 'k');
+        return { method: 'GET', path: draftPath(s, d.metadata.name), status: 200 };
+      },
+    },
+  },
+  editPolicyDraft: {
+    '': {
+      prepare: async (call, name) => {
+        const s = name('s');
+        const d = await draft(call, s, 'k');
+        return {
+          method: 'PATCH',
+          path: draftPath(s, d.metadata.name),
+          body: { rule: { endpoints: [{ host: 'api.github.com', ports: [443, 8443] }] } },
+          status: 200,
+        };
+      },
+    },
+  },
+  approvePolicyDraft: {
+    '': {
+      prepare: async (call, name) => {
+        const s = name('s');
+        const d = await draft(call, s, 'k');
+        return {
+          method: 'POST',
+          path: `${draftPath(s, d.metadata.name)}/approve`,
+          body: { expectedReviewVersion: 1 },
+          status: 200,
+        };
+      },
+    },
+  },
+  rejectPolicyDraft: {
+    '': {
+      prepare: async (call, name) => {
+        const s = name('s');
+        const d = await draft(call, s, 'k');
+        await ok(call, 'POST', `${draftPath(s, d.metadata.name)}/approve`, {});
+        return {
+          method: 'POST',
+          path: `${draftPath(s, d.metadata.name)}/reject`,
+          body: { reason: 'not needed' },
+          status: 200,
+        };
+      },
+    },
+  },
+  undoPolicyDraft: {
+    '': {
+      prepare: async (call, name) => {
+        const s = name('s');
+        const d = await draft(call, s, 'k');
+        await ok(call, 'POST', `${draftPath(s, d.metadata.name)}/approve`, {});
+        return {
+          method: 'POST',
+          path: `${draftPath(s, d.metadata.name)}/undo`,
+          body: {},
+          status: 200,
+        };
+      },
+    },
+  },
+  approvePolicyDrafts: {
+    '': {
+      prepare: async (call, name) => {
+        const s = name('s');
+        for (const k of ['a', 'b', 'c']) await draft(call, s, k);
+        return {
+          method: 'POST',
+          path: `/v1/sandboxes/${s}/config/policy/drafts/approve`,
+          body: {},
+          status: 200,
+        };
+      },
+    },
+  },
+  clearPolicyDrafts: {
+    '': {
+      prepare: async (call, name) => {
+        const s = name('s');
+        await draft(call, s, 'k');
+        return { method: 'DELETE', path: `/v1/sandboxes/${s}/config/policy/drafts`, status: 200 };
+      },
+    },
+  },
+  listPolicyDraftHistory: {
+    '': {
+      prepare: async (call, name) => {
+        const s = name('s');
+        const d = await draft(call, s, 'k');
+        return { method: 'GET', path: `${draftPath(s, d.metadata.name)}/history`, status: 200 };
+      },
+    },
+  },
   healthz: {
     '': { prepare: async () => ({ method: 'GET', path: '/healthz', status: 200 }) },
   },

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { LIMITS } from '#lib/domain/limits.ts';
-import { bytes, intString, name, preconditions } from './common.ts';
+import { bytes, intString, name, pagination, preconditions } from './common.ts';
 import { policyObject, policyOperation } from './network-rules.ts';
 
 export const PolicyBody = z.strictObject({ policy: policyObject, ...preconditions });
@@ -20,6 +20,26 @@ export const PolicyMergeBody = z.strictObject({
   ...preconditions,
 });
 export type PolicyMergeBody = z.infer<typeof PolicyMergeBody>;
+
+/** `PUT /v1/config/policy`: `expectedPolicyVersion` is the latest global revision read (0: none). */
+export const GlobalPolicyBody = z.strictObject({
+  policy: policyObject,
+  expectedPolicyVersion: z.optional(
+    z.number().check(z.int(), z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER)),
+  ),
+  ...preconditions,
+});
+export type GlobalPolicyBody = z.infer<typeof GlobalPolicyBody>;
+
+/** `DELETE /v1/config/policy` takes its precondition in the query string. */
+export const GlobalPolicyDeleteQuery = z.strictObject({
+  expectedPolicyVersion: z.optional(intString(1, Number.MAX_SAFE_INTEGER)),
+  expectedResourceVersion: z.optional(intString(0, Number.MAX_SAFE_INTEGER)),
+});
+
+export const GlobalRevisionListQuery = z.strictObject({
+  ...pagination({ byKind: false, children: ['rev#'] }),
+});
 
 export const RevisionStatusBody = z.strictObject({
   status: z.enum(['LOADED', 'FAILED']),

@@ -1,38 +1,51 @@
-import { revisionView, sandboxView, settingsView } from '#lib/api/views.ts';
+import {
+  globalPolicyRevisionView,
+  globalPolicyView,
+  revisionView,
+  sandboxConfigView,
+  sandboxView,
+  settingsView,
+} from '#lib/api/views.ts';
 import { config as contracts } from '#lib/contract/config.ts';
-import { getConfig, putPolicy } from '#lib/domain/policy.ts';
+import {
+  deleteGlobalPolicy,
+  getGlobalPolicy,
+  listGlobalPolicyRevisions,
+  putGlobalPolicy,
+} from '#lib/domain/global-policy.ts';
+import { getConfig, mergePolicy, putPolicy } from '#lib/domain/policy.ts';
 import { listRevisions, reportRevisionStatus } from '#lib/domain/revisions.ts';
 import { getSettings, writeSetting } from '#lib/domain/settings.ts';
-import { bindGroup, CAS, one, page, READ, TX } from '../route.ts';
-
-function configView(cfg: Awaited<ReturnType<typeof getConfig>>) {
-  const settings = settingsView(cfg.settings);
-  return {
-    sandboxName: cfg.sandbox.name,
-    policy: cfg.sandbox.data.spec?.policy ?? null,
-    policyVersion: cfg.sandbox.data.latestPolicyVersion ?? 0,
-    currentPolicyVersion: cfg.sandbox.data.currentPolicyVersion ?? null,
-    settings: settings.settings,
-    settingsResourceVersion: settings.resourceVersion,
-    resourceVersion: cfg.sandbox.resourceVersion,
-  };
-}
+import { bindGroup, CAS, one, page, READ, READ_MANY, TX, TX_MANY } from '../route.ts';
 
 /** The `config` function's routes (`lib/contract/config.ts`) with their use-cases. */
 export const config = bindGroup(contracts, {
   getSandboxConfig: {
-    dynamo: READ,
+    dynamo: READ_MANY,
     run: async (ctx, { params }) => {
       const cfg = await getConfig(ctx, params.name);
-      return { body: configView(cfg), etag: cfg.sandbox };
+      return { body: sandboxConfigView(cfg), etag: cfg.sandbox };
     },
   },
   putPolicy: {
-    dynamo: CAS,
+    dynamo: TX_MANY,
     run: async (ctx, { params, body }) => {
       const res = await putPolicy(ctx, params.name, body);
       return {
         body: { sandbox: sandboxView(res.sandbox), revision: revisionView(res.revision) },
+        etag: res.sandbox,
+      };
+    },
+  },
+  mergePolicy: {
+    dynamo: TX_MANY,
+    run: async (ctx, { params, body }) => {
+      const res = await mergePolicy(ctx, params.name, body);
+      return {
+        body: {
+          sandbox: sandboxView(res.sandbox),
+          revision: res.revision ? revisionView(res.revision) : null,
+        },
         etag: res.sandbox,
       };
     },
@@ -71,5 +84,26 @@ export const config = bindGroup(contracts, {
     dynamo: CAS,
     run: async (ctx, { params }) =>
       one(await writeSetting(ctx, 'global', params.key, undefined), settingsView),
+  },
+  putGlobalPolicy: {
+    dynamo: TX,
+    run: async (ctx, { body }) => {
+      const res = await putGlobalPolicy(ctx, body);
+      return { body: globalPolicyView(res.head), etag: res.head };
+    },
+  },
+  getGlobalPolicy: {
+    dynamo: READ,
+    run: async (ctx) => one(await getGlobalPolicy(ctx), globalPolicyView),
+  },
+  listGlobalPolicyRevisions: {
+    dynamo: READ,
+    run: async (ctx, { query }) => ({
+      body: page(await listGlobalPolicyRevisions(ctx, query), globalPolicyRevisionView),
+    }),
+  },
+  deleteGlobalPolicy: {
+    dynamo: TX,
+    run: async (ctx, { query }) => one(await deleteGlobalPolicy(ctx, query), globalPolicyView),
   },
 });

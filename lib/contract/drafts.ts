@@ -1,0 +1,158 @@
+import { NameParams } from '#lib/api/schemas/common.ts';
+import {
+  DraftApproveManyBody,
+  DraftClearQuery,
+  DraftDecisionBody,
+  DraftEditBody,
+  DraftHistoryQuery,
+  DraftListQuery,
+  DraftParams,
+  DraftRejectBody,
+  DraftSubmitBody,
+} from '#lib/api/schemas/drafts.ts';
+import { contract, contractGroup } from './contract.ts';
+
+const DRAFTS = '/v1/sandboxes/{name}/config/policy/drafts';
+const DRAFT = `${DRAFTS}/{id}`;
+const DRAFT_ID = 'd4f1c2a9e8b7d6c5b4a39281';
+const RULE = { endpoints: [{ host: 'api.github.com', ports: [443] }] };
+
+/**
+ * The `drafts` function's routes (SPEC §7.3): rules the in-sandbox supervisor proposes
+ * (`policy:propose`), which reviewers decide on (`config:write`). A function of its own: the
+ * supervisors' submits scale apart from the rest of the config routes.
+ */
+export const drafts = contractGroup('drafts', [
+  contract({
+    method: 'POST',
+    path: DRAFTS,
+    operationId: 'submitPolicyDraft',
+    summary:
+      'Propose a network rule: 201 a new draft, or 200 the draft of the same dedupKey with its hits added (never a conflict)',
+    scope: 'config:write',
+    alsoScopes: ['policy:propose'],
+    params: NameParams,
+    body: DraftSubmitBody,
+    response: (v) => v.PolicyDraftView,
+    status: 201,
+    example: {
+      params: { name: 'dev' },
+      body: { ruleName: 'github', rule: RULE, dedupKey: 'github:443', rationale: 'denied 3 times' },
+    },
+  }),
+  contract({
+    method: 'GET',
+    path: DRAFTS,
+    operationId: 'listPolicyDrafts',
+    summary: "A sandbox's drafts, newest first (status= filters)",
+    scope: 'config:read',
+    alsoScopes: ['policy:propose'],
+    params: NameParams,
+    query: DraftListQuery,
+    response: (v) => v.PolicyDraftListView,
+    status: 200,
+    example: { params: { name: 'dev' } },
+  }),
+  contract({
+    method: 'DELETE',
+    path: DRAFTS,
+    operationId: 'clearPolicyDrafts',
+    summary: 'Delete the drafts still PENDING, with their history (an approved one stays)',
+    scope: 'config:write',
+    params: NameParams,
+    query: DraftClearQuery,
+    response: (v) => v.PolicyDraftsClearedView,
+    status: 200,
+    example: { params: { name: 'dev' } },
+  }),
+  contract({
+    method: 'POST',
+    path: `${DRAFTS}/approve`,
+    operationId: 'approvePolicyDrafts',
+    creates: false,
+    summary:
+      'Approve several PENDING drafts (all when none is named) in one atomic change and one revision',
+    scope: 'config:write',
+    params: NameParams,
+    body: DraftApproveManyBody,
+    response: (v) => v.PolicyDraftsApprovedView,
+    status: 200,
+    example: { params: { name: 'dev' }, body: {} },
+  }),
+  contract({
+    method: 'GET',
+    path: DRAFT,
+    operationId: 'getPolicyDraft',
+    summary: 'One draft',
+    scope: 'config:read',
+    alsoScopes: ['policy:propose'],
+    params: DraftParams,
+    response: (v) => v.PolicyDraftView,
+    status: 200,
+    example: { params: { name: 'dev', id: DRAFT_ID } },
+  }),
+  contract({
+    method: 'PATCH',
+    path: DRAFT,
+    operationId: 'editPolicyDraft',
+    summary: "Edit a PENDING draft's rule (reviewVersion + 1)",
+    scope: 'config:write',
+    params: DraftParams,
+    body: DraftEditBody,
+    response: (v) => v.PolicyDraftView,
+    status: 200,
+    example: { params: { name: 'dev', id: DRAFT_ID }, body: { rule: RULE } },
+  }),
+  contract({
+    method: 'POST',
+    path: `${DRAFT}/approve`,
+    operationId: 'approvePolicyDraft',
+    creates: false,
+    summary: 'Approve: merge the rule into the policy as revision N+1, atomically with the draft',
+    scope: 'config:write',
+    params: DraftParams,
+    body: DraftDecisionBody,
+    response: (v) => v.PolicyDraftDecisionView,
+    status: 200,
+    example: { params: { name: 'dev', id: DRAFT_ID }, body: { expectedReviewVersion: 1 } },
+  }),
+  contract({
+    method: 'POST',
+    path: `${DRAFT}/reject`,
+    operationId: 'rejectPolicyDraft',
+    creates: false,
+    summary: 'Reject; an approved draft loses what its approval added (revision N+1, atomically)',
+    scope: 'config:write',
+    params: DraftParams,
+    body: DraftRejectBody,
+    response: (v) => v.PolicyDraftDecisionView,
+    status: 200,
+    example: { params: { name: 'dev', id: DRAFT_ID }, body: { reason: 'not needed' } },
+  }),
+  contract({
+    method: 'POST',
+    path: `${DRAFT}/undo`,
+    operationId: 'undoPolicyDraft',
+    creates: false,
+    summary: 'Undo an approval: back to PENDING, removing what it added (revision N+1, atomically)',
+    scope: 'config:write',
+    params: DraftParams,
+    body: DraftDecisionBody,
+    response: (v) => v.PolicyDraftDecisionView,
+    status: 200,
+    example: { params: { name: 'dev', id: DRAFT_ID }, body: {} },
+  }),
+  contract({
+    method: 'GET',
+    path: `${DRAFT}/history`,
+    operationId: 'listPolicyDraftHistory',
+    summary: "A draft's events, oldest first",
+    scope: 'config:read',
+    alsoScopes: ['policy:propose'],
+    params: DraftParams,
+    query: DraftHistoryQuery,
+    response: (v) => v.PolicyDraftEventListView,
+    status: 200,
+    example: { params: { name: 'dev', id: DRAFT_ID } },
+  }),
+]);
