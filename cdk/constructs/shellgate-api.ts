@@ -14,7 +14,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type Contract, SUPER_SCOPE } from '#lib/contract/contract.ts';
+import { allowedScopes, type Contract, SUPER_SCOPE } from '#lib/contract/contract.ts';
 import type { FunctionName } from '#lib/contract/index.ts';
 import { LOG_RETENTION } from './shellgate-function.ts';
 
@@ -114,7 +114,7 @@ export class ShellgateApi extends Construct {
         integration: integrationOf(r.fn),
         ...(r.scope === null
           ? { authorizer: new HttpNoneAuthorizer() }
-          : { authorizer, authorizationScopes: [r.scope, SUPER_SCOPE] }),
+          : { authorizer, authorizationScopes: [...allowedScopes(r), SUPER_SCOPE] }),
       });
       if (r.scope === null) {
         Validations.of(route).acknowledge({
