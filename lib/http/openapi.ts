@@ -9,11 +9,9 @@ import {
   SUPER_SCOPE,
 } from '#lib/contract/contract.ts';
 import { contracts, type FunctionName } from '#lib/contract/index.ts';
+import { PLACEHOLDER_ISSUER } from './issuer.ts';
 
 type Json = Record<string, unknown>;
-
-/** The deployment's issuer in `cdk.json` until it is configured (`cdk/settings.ts`). */
-const PLACEHOLDER_ISSUER = 'https://issuer.example.com/';
 
 /** What each function's routes are about: the document's tags. */
 const TAGS: Record<FunctionName, string> = {

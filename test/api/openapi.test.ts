@@ -7,6 +7,7 @@ import { allowedScopes } from '#lib/contract/contract.ts';
 import { contracts } from '#lib/contract/index.ts';
 import { createHttpHandler } from '#lib/http/handler.ts';
 import { openApiDocument } from '#lib/http/openapi.ts';
+import { servedDocument } from '#lib/http/served.ts';
 import { meta } from '#lib/http/routes/meta.ts';
 import { localContext, toApiGatewayEvent } from '#local/event.ts';
 
@@ -33,6 +34,12 @@ async function lint(cli: string, args: string[]) {
 describe('openapi.json', () => {
   it('is the document the contract table generates (else: npm run openapi)', () => {
     expect(committed(), 'openapi.json is stale: run `npm run openapi`').toEqual(openApiDocument());
+  });
+
+  it('is what the meta function serves, packed by npm run openapi, for any issuer', () => {
+    expect(servedDocument(undefined)).toEqual(openApiDocument());
+    const issuer = 'https://login.example.org/realms/dev';
+    expect(servedDocument(issuer)).toEqual(openApiDocument({ issuer }));
   });
 
   it('is what GET /v1/openapi.json serves', async () => {

@@ -3,8 +3,9 @@ import { bindGroup } from '../route.ts';
 
 /**
  * The `meta` function's routes (`lib/contract/meta.ts`): the public ones. It also answers
- * requests no route matches (`$default`). The OpenAPI document and the methods of a path need
- * every contract, so they and the contract table load on the first request that needs them only.
+ * requests no route matches (`$default`). The OpenAPI document, the reference page and the
+ * methods of a path come from the document `npm run openapi` generated (`../served.ts`): the
+ * function loads no contract but its own, and the document only when a request needs it.
  */
 export const meta = bindGroup(
   contracts,
@@ -12,23 +13,20 @@ export const meta = bindGroup(
     healthz: { dynamo: [], run: async () => ({ body: { status: 'ok' } }) },
     openapi: {
       dynamo: [],
-      run: async () => {
-        const { openApiDocument, servedDocumentOptions } = await import('../openapi.ts');
-        return { body: openApiDocument(servedDocumentOptions()) };
-      },
+      run: async () => ({ body: (await import('../served.ts')).servedDocument() }),
     },
     docs: {
       dynamo: [],
       run: async () => {
-        const [{ docsPage }, { openApiDocument, servedDocumentOptions }] = await Promise.all([
+        const [{ docsPage }, { servedDocument }] = await Promise.all([
           import('../docs-page.ts'),
-          import('../openapi.ts'),
+          import('../served.ts'),
         ]);
-        return { body: docsPage(openApiDocument(servedDocumentOptions())) };
+        return { body: docsPage(servedDocument()) };
       },
     },
   },
   {
-    allowedMethods: async (path) => (await import('../route-paths.ts')).routeTableMethods(path),
+    allowedMethods: async (path) => (await import('../served.ts')).documentMethods(path),
   },
 );
