@@ -4,7 +4,7 @@ import { thisMachine } from '#local/java.ts';
 
 /**
  * Programs some tests drive for real — Debian's Chromium for the API reference page, zsh and
- * fish for the completion scripts — installed by the test run itself where the machine allows
+ * fish for the completion scripts, curl for the README's session — installed by the test run itself where the machine allows
  * it (root or passwordless sudo, and apt-get), as `.ci/run` does, so `npm test` needs nothing
  * installed by hand. Elsewhere the run stops with the one line that installs them.
  */
@@ -16,6 +16,7 @@ const NEEDED = [
   },
   { present: () => onPath('zsh'), pkg: 'zsh', why: 'the zsh completion test' },
   { present: () => onPath('fish'), pkg: 'fish', why: 'the fish completion test' },
+  { present: () => onPath('curl'), pkg: 'curl', why: "the README's curl session test" },
 ];
 
 function onPath(command: string): boolean {
