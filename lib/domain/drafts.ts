@@ -11,6 +11,7 @@ import type { TransactPlan } from '#lib/store/store.ts';
 import type { TransactOp, TransactResult } from '#lib/store/transact.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
 import { assertObjectSize, deadlineOf, type OperationContext, observe } from './context.ts';
+import { finishDraftCleanup, leftoversMarker } from './draft-cleanup.ts';
 import type {
   DraftApproveManyInput,
   DraftDecisionInput,
@@ -422,6 +423,7 @@ export async function clearDrafts(ctx: OperationContext, sandbox: string): Promi
               key: keys.draftOrder(sandbox, draft.data.firstSeenAt, id),
             },
             { type: 'counter', key: keys.draftCount(sandbox), by: -1 },
+            leftoversMarker(sandbox, id, draft.data.generation),
             sandboxAcceptsChildren(sandbox),
           ],
           result: () => draft.data.generation,
@@ -431,37 +433,13 @@ export async function clearDrafts(ctx: OperationContext, sandbox: string): Promi
     ctx.stats.attempts += gone.attempts;
     if (!gone.value) continue;
     deleted++;
-    await deleteDraftEvents(ctx, sandbox, id, gone.value);
+    await finishDraftCleanup(
+      ctx.store,
+      { data: { sandboxName: sandbox, draftId: id, generation: gone.value } },
+      ctx.requestId,
+    );
   }
   return deleted;
-}
-
-/**
- * The events of a draft the clear deleted, after its transaction: one query of its
- * generation's events. An interrupted clear leaves events no draft's generation names, which
- * no listing shows and the sandbox's delete removes.
- */
-async function deleteDraftEvents(
-  ctx: OperationContext,
-  sandbox: string,
-  id: string,
-  generation: string,
-) {
-  const events = await ctx.store.queryAll(
-    keys.sandboxPartition(sandbox),
-    `${childPrefix.draftEvent}${id}#${generation}#`,
-  );
-  for (const event of events) {
-    try {
-      await ctx.store.delete(
-        event.key,
-        { kind: event.kind, name: event.name },
-        { requestId: `${ctx.requestId}:${event.key.sk}`, current: event },
-      );
-    } catch (err) {
-      if (!(err instanceof NotFound)) throw err;
-    }
-  }
 }
 
 async function pendingDraftIds(ctx: OperationContext, sandbox: string): Promise<string[]> {

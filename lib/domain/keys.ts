@@ -19,6 +19,8 @@ export const Kind = {
   PolicyDraftOrder: 'PolicyDraftOrder',
   /** One event of a draft's history. */
   PolicyDraftEvent: 'PolicyDraftEvent',
+  /** A cleared draft whose events are still to be deleted (`draft-cleanup.ts`). */
+  PolicyDraftLeftovers: 'PolicyDraftLeftovers',
   /** What a sandbox's policy is composed of: the base and the approved drafts' rules. */
   PolicyHead: 'PolicyHead',
   GlobalPolicy: 'GlobalPolicy',
@@ -41,6 +43,7 @@ export const OBJECT_KINDS: readonly Kind[] = [
   Kind.PolicyDraftOrder,
   Kind.PolicyDraftEvent,
   Kind.PolicyHead,
+  Kind.PolicyDraftLeftovers,
   Kind.GlobalPolicy,
   Kind.GlobalPolicyRevision,
 ];
@@ -92,6 +95,11 @@ export const keys = {
   draftEvent: (sandbox: string, id: string, generation: string, reviewVersion: number) => ({
     pk: `sandbox#${sandbox}`,
     sk: `drafthist#${id}#${generation}#${String(reviewVersion).padStart(10, '0')}`,
+  }),
+  /** A cleared draft's events are still to be deleted: finished by the reconciler if need be. */
+  draftLeftovers: (sandbox: string, id: string, generation: string): ItemKey => ({
+    pk: `sandbox#${sandbox}`,
+    sk: `draftgone#${id}#${generation}`,
   }),
   /** Bookkeeping: how many drafts the sandbox has (bounded by LIMITS.draftsPerSandbox). */
   draftCount: (sandbox: string): ItemKey => ({ pk: `sandbox#${sandbox}`, sk: 'draftcount' }),

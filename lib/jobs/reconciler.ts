@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { removeSession } from '#lib/domain/children.ts';
+import { type DraftLeftoversData, finishDraftCleanup } from '#lib/domain/draft-cleanup.ts';
 import { Kind } from '#lib/domain/keys.ts';
 import { isProvisioningTimedOut, timeOutProvisioning } from '#lib/domain/sandboxes.ts';
 import type { SandboxData, SSHSessionData } from '#lib/domain/types.ts';
@@ -26,13 +27,15 @@ export interface ReconcileResult {
   provisionTimeouts: number;
   /** Expired or revoked SSH sessions this reconciler removed. */
   sessionsRemoved: number;
+  /** Cleared drafts whose events an interrupted clear left, now deleted. */
+  draftLeftoversRemoved: number;
   /** Objects left for the next run: they kept changing under every attempt. */
   conflicts: number;
 }
 
 /**
- * One reconciliation: times out sandboxes stuck in PROVISIONING and removes expired or revoked
- * SSH sessions, each with the same CAS writes as the API. Every decision is taken again on the
+ * One reconciliation: times out sandboxes stuck in PROVISIONING, finishes interrupted draft
+ * clears and removes expired or revoked SSH sessions, each with the same CAS writes as the API. Every decision is taken again on the
  * object as it is when the write is conditioned, so any number of reconcilers running at once
  * produce the outcome of one: each transition is written exactly once, by whoever gets there
  * first, and a concurrent status report is never overwritten.
@@ -41,7 +44,12 @@ export async function reconcile(
   store: Store,
   options: ReconcileOptions = {},
 ): Promise<ReconcileResult> {
-  const result: ReconcileResult = { provisionTimeouts: 0, sessionsRemoved: 0, conflicts: 0 };
+  const result: ReconcileResult = {
+    provisionTimeouts: 0,
+    sessionsRemoved: 0,
+    draftLeftoversRemoved: 0,
+    conflicts: 0,
+  };
   const settings = {
     timeoutMs: options.provisionTimeoutMs ?? DEFAULT_PROVISION_TIMEOUT_MS,
     now: options.now ?? Date.now,
@@ -52,6 +60,16 @@ export async function reconcile(
     if (outcome === 'changed') result.provisionTimeouts++;
     if (outcome === 'conflict') result.conflicts++;
   });
+  // Clears interrupted between a draft's delete and its events' (their markers only).
+  await forEachPage<DraftLeftoversData>(
+    store,
+    Kind.PolicyDraftLeftovers,
+    options.signal,
+    async (marker) => {
+      await finishDraftCleanup(store, marker, randomUUID());
+      result.draftLeftoversRemoved++;
+    },
+  );
   await forEachPage<SSHSessionData>(store, Kind.SSHSession, options.signal, async (session) => {
     if (!isDisposable(session, settings.now())) return;
     const outcome = await removeSession(store, session, randomUUID(), (s) =>

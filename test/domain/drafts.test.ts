@@ -364,3 +364,40 @@ describe('decisions', () => {
     expect(left.map((i) => i.key.sk)).toEqual([]);
   });
 });
+
+describe('an interrupted clear', () => {
+  it('leaves a marker the reconciler finishes: the events go, nothing of a later draft of the key does', async () => {
+    const { reconcile } = await import('#lib/jobs/reconciler.ts');
+    const name = await sandbox();
+    const first = await submitDraft(ctx(), name, { ruleName: 'c', rule: rule('c.io', [443]) });
+    await editDraft(ctx(), name, first.draft.name, { rule: rule('c.io', [444]) });
+    // The clear dies after its transaction: every request after it fails.
+    const name_ = `die-${randomUUID()}`;
+    let transacted = false;
+    store.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (transacted) throw new Error('the process died');
+        const out = await next(args);
+        if ((context as { commandName?: string }).commandName === 'TransactWriteItemsCommand') {
+          transacted = true;
+        }
+        return out;
+      },
+      { step: 'initialize', name: name_ },
+    );
+    await expect(clearDrafts(ctx(), name)).rejects.toThrow('the process died');
+    store.client.middlewareStack.remove(name_);
+    const events = `drafthist#${first.draft.name}#${first.draft.data.generation}#`;
+    const partition = keys.sandboxPartition(name);
+    expect(await store.queryAll(partition, events)).toHaveLength(2);
+    // A new draft of the same key meanwhile: its own events must survive.
+    const again = await submitDraft(ctx(), name, { ruleName: 'c', rule: rule('c.io', [443]) });
+    const result = await reconcile(store);
+    expect(result.draftLeftoversRemoved).toBe(1);
+    expect(await store.queryAll(partition, events)).toEqual([]);
+    expect(await store.queryAll(partition, 'draftgone#')).toEqual([]);
+    const history = await listDraftHistory(ctx(), name, again.draft.name, {});
+    expect(history.items.map((e) => e.data.type)).toEqual(['SUBMITTED']);
+    expect((await reconcile(store)).draftLeftoversRemoved).toBe(0);
+  });
+});

@@ -269,6 +269,11 @@ describe('reconcilers running at once', () => {
       expect(await rawGet(keys.sshSessionPointer(id), own)).toBeUndefined();
     }
     const again = await reconcile(own, { provisionTimeoutMs: TIMEOUT });
-    expect(again).toEqual({ provisionTimeouts: 0, sessionsRemoved: 0, conflicts: 0 });
+    expect(again).toEqual({
+      provisionTimeouts: 0,
+      sessionsRemoved: 0,
+      draftLeftoversRemoved: 0,
+      conflicts: 0,
+    });
   });
 });
