@@ -510,10 +510,11 @@ async function decide(
         if (first.data.reviewVersion !== expectedReviewVersion) throw stale(first);
       }
       // If-Match names the draft's resourceVersion, which hits move too: the stricter choice.
+      // Its id tells a draft cleared and submitted again (same name, version 1 again) apart.
       if (
         first &&
-        ctx.expectedResourceVersion &&
-        first.resourceVersion !== ctx.expectedResourceVersion
+        ((ctx.expectedResourceVersion && first.resourceVersion !== ctx.expectedResourceVersion) ||
+          (ctx.expectedId && first.id !== ctx.expectedId))
       ) {
         throw new Aborted(Kind.PolicyDraft, first.name, first.resourceVersion, first);
       }

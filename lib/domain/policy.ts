@@ -128,7 +128,8 @@ export interface MergeResult {
  * Changes the policy by merge operations (SPEC §7.2), applied to the base in order, all or
  * none. Server-driven, a conflict reads again and applies the operations again to what it
  * reads, until the request's deadline, so concurrent merges compose and each one succeeds;
- * with `expectedPolicyVersion`, a latest revision other than that is 409 ABORTED.
+ * with `expectedPolicyVersion`, a latest revision other than that is 409 ABORTED, and so is a
+ * sandbox other than the one `expectedResourceVersion`/`expectedId` (or If-Match) names.
  */
 export async function mergePolicy(
   ctx: OperationContext,
@@ -140,6 +141,7 @@ export async function mergePolicy(
     until: deadlineOf(ctx),
     read: () => readPolicyState(ctx, name),
     plan: (state) => {
+      assertPrecondition(ctx, state.sandbox);
       assertNotDeleting(state.sandbox);
       const latest = state.sandbox.data.latestPolicyVersion;
       if (body.expectedPolicyVersion !== undefined && body.expectedPolicyVersion !== latest) {

@@ -10,6 +10,7 @@ import {
   setQuery,
 } from './request.ts';
 import {
+  badId,
   badIntString,
   badName,
   badSettingKey,
@@ -339,7 +340,7 @@ const PARAM_VALUES: Record<string, fc.Arbitrary<string>> = {
   provider: badName,
   service: badName,
   key: badSettingKey,
-  id: badUuid,
+  id: badId,
   // An empty segment matches no route at all (the `empty segment` breaker).
   version: badIntString(1, Number.MAX_SAFE_INTEGER).filter((v) => v !== ''),
 };

@@ -14,6 +14,7 @@ import {
 } from './breakers.ts';
 import { defaultModel } from './default-model.ts';
 import { type RouteModel, routeModels } from './models.ts';
+import { policyLifecycleModels } from './policy-models.ts';
 import {
   type Breaker,
   encodeRequest,
@@ -174,7 +175,7 @@ function describe(c: FuzzCase): string {
  * taken from the contract's own (its path parameters' invalid values), else the contract's.
  */
 export function modelsOf(world: World): Map<string, RouteModel> {
-  const models = routeModels(world);
+  const models = [...routeModels(world), ...policyLifecycleModels(world)];
   const unknown = models.filter((m) => !contracts.some((r) => r.operationId === m.operationId));
   if (unknown.length) {
     throw new Error(`fuzz models of no route: ${unknown.map((m) => m.operationId)}`);

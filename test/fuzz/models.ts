@@ -32,8 +32,9 @@ import { BIG_CONFIG_ENTRIES, BIG_VALUE_BYTES, SECRETS, type World } from './worl
 
 /**
  * What the fuzz run knows of one route beyond its contract. A route without a hand-written
- * model gets its contract's (`default-model.ts`); the ones here refine it with the rules of
- * SPEC §1 and the refusals of the seeded world's state.
+ * model gets its contract's (`default-model.ts`); the ones here (and the policy lifecycle's, in
+ * `policy-models.ts`) refine it with the rules of SPEC §1 and the refusals of the seeded
+ * world's state.
  */
 export interface RouteModel {
   operationId: string;
@@ -46,7 +47,7 @@ export interface RouteModel {
   state?: fc.Arbitrary<Breaker>[];
 }
 
-const request = (
+export const request = (
   params: Record<string, string>,
   json?: unknown,
   query: Array<[string, string]> = [],
@@ -63,7 +64,7 @@ const smallMap = fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9_]{0,15}$/), anyT
 const env = fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,10}$/), anyText(30), {
   maxKeys: 3,
 });
-const policy = fc.constantFrom(
+export const policy = fc.constantFrom(
   { allow: ['*'] },
   { rules: [{ host: 'api.example.com', ports: [443, 8443], weight: 0.5 }] },
   nested(8),
@@ -129,7 +130,7 @@ const badPolicy = fc.oneof(
   unstorableNumber.map((n) => ({ deep: { list: [1, n] } })),
 );
 
-const policyField = (path: string[], required = false): FieldSpec => ({
+export const policyField = (path: string[], required = false): FieldSpec => ({
   path,
   types: ['object'],
   required,
@@ -209,13 +210,16 @@ function badPageToken(scope: string, childPrefix?: string): fc.Arbitrary<string>
   );
 }
 
-const pagination = (scope: string, childPrefix?: string): Array<[string, fc.Arbitrary<string>]> => [
+export const pagination = (
+  scope: string,
+  childPrefix?: string,
+): Array<[string, fc.Arbitrary<string>]> => [
   ['pageSize', badIntString(1, 1000)],
   ['pageToken', badPageToken(scope, childPrefix)],
 ];
 
 const pageSize = fc.option(fc.integer({ min: 1, max: 1000 }).map(String), { nil: undefined });
-const listQuery = (extra: Array<[string, string]> = []) =>
+export const listQuery = (extra: Array<[string, string]> = []) =>
   pageSize.map(
     (n): Array<[string, string]> => [...(n ? [['pageSize', n] as [string, string]] : []), ...extra],
   );

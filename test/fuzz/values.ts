@@ -192,6 +192,28 @@ export const badUuid = fc
   )
   .filter((s) => s.length > 0 && s.isWellFormed() && !isUuid(s));
 
+const DRAFT_ID = /^d[0-9a-f]{23}$/;
+
+/**
+ * Path ids that neither an SSH session (a UUID) nor a draft (`d` and 23 hexadecimal digits)
+ * has: the routes of both take `{id}`.
+ */
+export const badId = fc
+  .oneof(
+    badUuid,
+    fc.constantFrom(
+      'd',
+      `d${'0'.repeat(22)}`,
+      `d${'0'.repeat(24)}`,
+      `D${'0'.repeat(23)}`,
+      `d${'A'.repeat(23)}`,
+      `e${'0'.repeat(23)}`,
+      `d${'g'.repeat(23)}`,
+      ` d${'0'.repeat(23)}`,
+    ),
+  )
+  .filter((s) => !isUuid(s) && !DRAFT_ID.test(s));
+
 export const badEnvName = fc
   .oneof(
     fc.constantFrom('1A', 'A-B', 'A B', 'A=B', '=', 'é', ...HOSTILE),

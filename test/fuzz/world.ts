@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LIMITS } from '#lib/domain/limits.ts';
 import type { Call } from '#test/support/api.ts';
 import { registerSecret } from '#test/support/secrets.ts';
 
@@ -6,6 +7,12 @@ import { registerSecret } from '#test/support/secrets.ts';
 export interface Version {
   id: string;
   version: number;
+}
+
+/** A draft as its routes name it (`name`, its id) and as preconditions do (`id`, `version`). */
+export interface DraftVersion extends Version {
+  name: string;
+  reviewVersion: number;
 }
 
 /** The objects the fuzz run finds in the table, so that routes reach their checks with them. */
@@ -26,9 +33,32 @@ export interface World {
   session: Version;
   service: Version;
   route: Version;
+  /**
+   * `fz-drafts`: its base policy has rule `web` (any binary) and rule `bin` (the most binaries
+   * but one); its drafts are one PENDING, one APPROVED and one REJECTED.
+   */
+  drafts: Version;
+  /** The latest policy revision of `fz-drafts`. */
+  draftsPolicyVersion: number;
+  pending: DraftVersion;
+  approved: DraftVersion;
+  rejected: DraftVersion;
+  /**
+   * `fz-crowd` holds one PENDING draft more than one approval commits (keys `crowd-<i>`); the
+   * limits suite fills a sandbox to `LIMITS.draftsPerSandbox`.
+   */
+  crowd: Version;
+  /** The global policy's head: revision 1, lifted, so that no sandbox is managed globally. */
+  globalPolicy: Version;
   /** The Idempotency-Key of the seeded global-settings write. */
   idempotencyKey: string;
 }
+
+export const DRAFT_RULE = { endpoints: [{ host: 'api.example.com', ports: [443] }] };
+export const BIN_BINARIES = Array.from(
+  { length: LIMITS.networkRuleBinaries - 1 },
+  (_, i) => `/usr/bin/b${i}`,
+);
 
 /** Credential values the run sends; few and distinctive, so checking responses stays cheap. */
 export const SECRETS = Array.from({ length: 8 }, (_, i) => `fz-secret-${i}-${randomUUID()}`);
@@ -110,7 +140,53 @@ export async function seedWorld(call: Call): Promise<World> {
     headers: { 'idempotency-key': idempotencyKey },
   });
 
+  await ok('fz-drafts', 'POST', '/v1/sandboxes', {
+    body: {
+      name: 'fz-drafts',
+      spec: {
+        policy: {
+          networkPolicies: {
+            web: { endpoints: [{ host: 'web.example.com', ports: [443] }] },
+            bin: {
+              endpoints: [{ host: 'bin.example.com', ports: [22] }],
+              binaries: BIN_BINARIES.map((path) => ({ path })),
+            },
+          },
+        },
+      },
+    },
+  });
+  const draft = async (sandbox: string, dedupKey: string, ruleName = 'fz-rule') => {
+    const res = await call('POST', `/v1/sandboxes/${sandbox}/config/policy/drafts`, {
+      body: { ruleName, rule: DRAFT_RULE, dedupKey },
+    });
+    versionOf(res, `draft ${dedupKey}`);
+    return res.body.metadata.name as string;
+  };
+  const decide = (id: string, decision: 'approve' | 'reject') =>
+    ok(
+      `${decision} ${id}`,
+      'POST',
+      `/v1/sandboxes/fz-drafts/config/policy/drafts/${id}/${decision}`,
+      {
+        body: {},
+      },
+    );
+  const pendingId = await draft('fz-drafts', 'fz-pending');
+  const approvedId = await draft('fz-drafts', 'fz-approved', 'fz-granted');
+  await decide(approvedId, 'approve');
+  const rejectedId = await draft('fz-drafts', 'fz-rejected');
+  await decide(rejectedId, 'reject');
+  await ok('fz-crowd', 'POST', '/v1/sandboxes', { body: { name: 'fz-crowd', spec: {} } });
+  for (let i = 0; i <= LIMITS.approveAllDrafts; i++) await draft('fz-crowd', `crowd-${i}`);
+  await ok('global policy', 'PUT', '/v1/config/policy', { body: { policy: { allow: ['*'] } } });
+  const globalPolicy = await ok('global policy lifted', 'DELETE', '/v1/config/policy');
+
   const get = (what: string, path: string) => ok(what, 'GET', path);
+  const getDraft = async (id: string): Promise<DraftVersion> => {
+    const res = await call('GET', `/v1/sandboxes/fz-drafts/config/policy/drafts/${id}`);
+    return { ...versionOf(res, `draft ${id}`), name: id, reviewVersion: res.body.reviewVersion };
+  };
   return {
     provider: await get('fz-prov', '/v1/providers/fz-prov'),
     spare: await get('fz-spare', '/v1/providers/fz-spare'),
@@ -123,6 +199,13 @@ export async function seedWorld(call: Call): Promise<World> {
     session,
     service,
     route,
+    drafts: await get('fz-drafts', '/v1/sandboxes/fz-drafts'),
+    draftsPolicyVersion: (await call('GET', '/v1/sandboxes/fz-drafts/config')).body.policyVersion,
+    pending: await getDraft(pendingId),
+    approved: await getDraft(approvedId),
+    rejected: await getDraft(rejectedId),
+    crowd: await get('fz-crowd', '/v1/sandboxes/fz-crowd'),
+    globalPolicy,
     idempotencyKey,
   };
 }

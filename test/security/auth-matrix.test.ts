@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_SCOPES, type Contract, SUPER_SCOPE } from '#lib/contract/contract.ts';
+import { ALL_SCOPES, allowedScopes, type Contract, SUPER_SCOPE } from '#lib/contract/contract.ts';
 import { contracts, contractsById } from '#lib/contract/index.ts';
 import { DEV_AUDIENCE, DEV_ISSUER } from '#local/dev-auth.ts';
 import { type LocalSystem, startLocalSystem } from '#local/system.ts';
@@ -16,8 +16,9 @@ import { dynamoEndpoint } from '#test/support/store.ts';
 /**
  * Every route × every kind of credential, over HTTP through the dev server's authorizer step
  * (as API Gateway's JWT authorizer checks deployed), and in-process through the handlers' own
- * scope check. SPEC §3: no or bad token → 401, a token without the route's scope → 403,
- * `shellgate:all` or the route's scope → allowed (neither 401 nor 403); public routes → allowed.
+ * scope check. SPEC §3: no or bad token → 401, a token with none of the scopes that allow the
+ * route → 403, `shellgate:all` or any one of them (its `scope` or one of its `alsoScopes`) →
+ * allowed (neither 401 nor 403); public routes → allowed.
  */
 
 let system: LocalSystem;
@@ -227,7 +228,9 @@ function requestOf(route: Contract) {
 function expected(route: Contract, scopes: string[] | null): 401 | 403 | 'allowed' {
   if (route.scope === null) return 'allowed';
   if (scopes === null) return 401;
-  return scopes.includes(route.scope) || scopes.includes(SUPER_SCOPE) ? 'allowed' : 403;
+  return allowedScopes(route).some((s) => scopes.includes(s)) || scopes.includes(SUPER_SCOPE)
+    ? 'allowed'
+    : 403;
 }
 
 function outcomeErrors(
@@ -303,6 +306,21 @@ describe('in-process: the handlers check the scopes again', () => {
       errors.push(...outcomeErrors(route, res, expected(route, scopes)));
     }
     expect(errors).toEqual([]);
+  });
+});
+
+describe('the scopes besides its own that a route allows', () => {
+  it('policy:propose allows exactly submitting and reading drafts (SPEC §3, §7.3)', () => {
+    // The matrix above derives 403 from the contracts; this pins the contracts to the SPEC, so
+    // that a route given to the supervisor by mistake fails here and not only in review.
+    const proposable = contracts
+      .filter((r) => allowedScopes(r).includes('policy:propose'))
+      .map((r) => r.operationId)
+      .sort();
+    expect(proposable).toEqual(
+      ['getPolicyDraft', 'listPolicyDraftHistory', 'listPolicyDrafts', 'submitPolicyDraft'].sort(),
+    );
+    expect(contracts.filter((r) => r.scope === 'policy:propose')).toEqual([]);
   });
 });
 

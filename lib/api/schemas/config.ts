@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { LIMITS } from '#lib/domain/limits.ts';
-import { bytes, intString, name, pagination, preconditions } from './common.ts';
+import { bytes, intString, name, PreconditionQuery, pagination, preconditions } from './common.ts';
 import { policyObject, policyOperation } from './network-rules.ts';
 
 export const PolicyBody = z.strictObject({ policy: policyObject, ...preconditions });
@@ -34,7 +34,7 @@ export type GlobalPolicyBody = z.infer<typeof GlobalPolicyBody>;
 /** `DELETE /v1/config/policy` takes its precondition in the query string. */
 export const GlobalPolicyDeleteQuery = z.strictObject({
   expectedPolicyVersion: z.optional(intString(1, Number.MAX_SAFE_INTEGER)),
-  expectedResourceVersion: z.optional(intString(0, Number.MAX_SAFE_INTEGER)),
+  ...PreconditionQuery.shape,
 });
 
 export const GlobalRevisionListQuery = z.strictObject({

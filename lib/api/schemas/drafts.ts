@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { childPrefix } from '#lib/domain/keys.ts';
 import { LIMITS } from '#lib/domain/limits.ts';
-import { bytes, name, pagination } from './common.ts';
+import { bytes, name, PreconditionQuery, pagination, preconditions } from './common.ts';
 import { proposedRule, ruleName } from './network-rules.ts';
 
 /** A draft's id as `draftId` makes it: `d` and 23 hex digits of its dedupKey's SHA-256. */
@@ -24,6 +24,7 @@ export const DraftSubmitBody = z.strictObject({
   dedupKey: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
   hits: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100))),
   rationale: z.optional(text),
+  ...preconditions,
 });
 export type DraftSubmitBody = z.infer<typeof DraftSubmitBody>;
 
@@ -41,17 +42,20 @@ export const DraftHistoryQuery = z.strictObject({
 export const DraftEditBody = z.strictObject({
   rule: proposedRule,
   expectedReviewVersion: z.optional(reviewVersion),
+  ...preconditions,
 });
 export type DraftEditBody = z.infer<typeof DraftEditBody>;
 
 export const DraftDecisionBody = z.strictObject({
   expectedReviewVersion: z.optional(reviewVersion),
+  ...preconditions,
 });
 export type DraftDecisionBody = z.infer<typeof DraftDecisionBody>;
 
 export const DraftRejectBody = z.strictObject({
   reason: z.optional(text),
   expectedReviewVersion: z.optional(reviewVersion),
+  ...preconditions,
 });
 export type DraftRejectBody = z.infer<typeof DraftRejectBody>;
 
@@ -72,8 +76,12 @@ export const DraftApproveManyBody = z.strictObject({
         ),
       ),
   ),
+  ...preconditions,
 });
 export type DraftApproveManyBody = z.infer<typeof DraftApproveManyBody>;
 
 /** Clear deletes the PENDING drafts: the only status it takes. */
-export const DraftClearQuery = z.strictObject({ status: z.optional(z.literal('PENDING')) });
+export const DraftClearQuery = z.strictObject({
+  status: z.optional(z.literal('PENDING')),
+  ...PreconditionQuery.shape,
+});
