@@ -16,6 +16,7 @@ const OFFLINE = [
   'test/api/openapi.test.ts',
   'test/contract/**/*.test.ts',
   'test/fuzz/default-model.test.ts',
+  'test/cli/policy-args.test.ts',
   'test/cli/progress-bar.test.ts',
   'test/domain/network-rules.test.ts',
   'test/jobs/rate-limiter.test.ts',

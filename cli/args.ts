@@ -89,3 +89,8 @@ export function settingValue(raw: string, type: SettingType): string | boolean |
       return asBoolean ?? asInteger ?? raw;
   }
 }
+
+/** A JSON object read from a file named by `-f`, or from standard input for `-`. */
+export function jsonFileArg(path: string, option: string): Record<string, unknown> {
+  return jsonObjectArg(path === '-' ? '-' : `@${path}`, option);
+}

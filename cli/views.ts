@@ -97,6 +97,12 @@ export const sandboxRow = (s: Sandbox) => [
 export function policyView(c: SandboxConfig): string {
   return keyValues([
     ['Sandbox', c.sandboxName],
+    [
+      'Policy source',
+      c.policySource === 'GLOBAL'
+        ? 'GLOBAL (the global policy is in force: shellgate policy get --global)'
+        : 'SANDBOX',
+    ],
     ['Policy version', c.policyVersion || '-'],
     ['Loaded policy version', c.currentPolicyVersion],
     ['Resource version', c.resourceVersion],
@@ -121,6 +127,8 @@ export const revisionRow = (r: Revision) => [
   age(r.metadata.createdAt),
 ];
 
+const settingType = (v: unknown) => (typeof v === 'number' ? 'integer' : typeof v);
+
 export function settingsView(scope: string, s: Settings): string {
   const entries = Object.entries(s.settings);
   const head = keyValues([
@@ -130,8 +138,39 @@ export function settingsView(scope: string, s: Settings): string {
   if (!entries.length) return `${head}\n\n(no settings)`;
   return `${head}\n\n${table(
     ['KEY', 'VALUE', 'TYPE'],
-    entries.map(([k, v]) => [k, String(v), typeof v === 'number' ? 'integer' : typeof v]),
+    entries.map(([k, v]) => [k, String(v), settingType(v)]),
   )}`;
+}
+
+/**
+ * A sandbox's settings as they apply: every effective setting with its scope (a key the global
+ * settings hold wins over the sandbox's own), and the sandbox's own values that do not apply.
+ */
+export function sandboxSettingsView(c: SandboxConfig): string {
+  const head = keyValues([
+    ['Settings', `sandbox ${c.sandboxName}`],
+    ['Resource version', c.settingsResourceVersion],
+  ]);
+  const entries = Object.entries(c.effectiveSettings);
+  if (!entries.length) return `${head}\n\n(no settings)`;
+  const out = [
+    head,
+    '',
+    table(
+      ['KEY', 'VALUE', 'TYPE', 'SCOPE'],
+      entries.map(([k, e]) => [k, String(e.value), settingType(e.value), e.scope]),
+    ),
+  ];
+  const overridden = Object.entries(c.settings).filter(
+    ([k]) => c.effectiveSettings[k]?.scope === 'GLOBAL',
+  );
+  if (overridden.length) {
+    out.push(
+      '',
+      `Overridden by the global settings (the sandbox's own values): ${mapText(Object.fromEntries(overridden))}`,
+    );
+  }
+  return out.join('\n');
 }
 
 export function sessionView(s: Session & { token?: string }): string {

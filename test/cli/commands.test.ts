@@ -203,6 +203,7 @@ describe('shellgate policy and settings', () => {
       json(['policy', 'revisions', 'cfg']),
       t.cli(['policy', 'set', 'cfg', 'not json']),
     ]);
+    expect(view).toMatch(/^Policy source: +SANDBOX$/m);
     expect(view).toMatch(/^Policy version: +2$/m);
     expect(view).toMatch(/^Loaded policy version: +2$/m);
     expect(view).toMatch(/^Resource version: +\d+$/m);
@@ -236,7 +237,7 @@ describe('shellgate policy and settings', () => {
     });
     const view = await ok(['settings', 'get', '--sandbox', 'cfg']);
     expect(view).toMatch(/^Resource version: +3$/m);
-    expect(view).toMatch(/^verbose +true +boolean$/m);
+    expect(view).toMatch(/^verbose +true +boolean +SANDBOX$/m);
     expect(
       await ok(['settings', 'delete', 'verbose', '--sandbox', 'cfg', '--if-version', '3']),
     ).toBe('✓ Deleted verbose (sandbox cfg settings, resource version 4)\n');

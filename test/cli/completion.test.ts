@@ -58,6 +58,17 @@ describe('completion candidates', () => {
     expect(values(['sandbox', 'list', '-o', ''])).toEqual(['table', 'json', 'yaml', 'jsonpath=']);
     expect(values(['--context', ''])).toEqual(['dev', 'prod']);
     expect(values(['context', 'use', 'p'])).toEqual(['prod']);
+    expect(values(['policy', 'drafts', 'ap'])).toEqual(['approve', 'approve-all']);
+    expect(values(['policy', 'drafts', 'list', 'dev', '--status', ''])).toEqual([
+      'PENDING',
+      'APPROVED',
+      'REJECTED',
+    ]);
+    expect(values(['policy', 'merge', 'dev', '--remove-'])).toEqual([
+      '--remove-rule',
+      '--remove-endpoint',
+      '--remove-binary',
+    ]);
   });
 
   it('reaches every command of the program', () => {
