@@ -77,8 +77,8 @@ export const EffectiveSettingView = z.object({
 /**
  * `policy` is the policy in force for the sandbox: the global policy while one is in force
  * (`policySource: GLOBAL`), else the sandbox's own. `policyVersion` and `currentPolicyVersion`
- * are the sandbox's own revisions'. `policySource` and `effectiveSettings` are optional while
- * the route still renders the shape without them (`sandboxConfigView` in `views.ts` has them).
+ * are the sandbox's own revisions'. `effectiveSettings` are the settings that apply, each with
+ * the scope it comes from (a key the global settings hold is theirs).
  */
 export const SandboxConfigView = z.object({
   sandboxName: z.string(),

@@ -44,8 +44,13 @@ export function globalPolicyNotInForce(): TransactOp {
     key: keys.globalPolicy(),
     // No head (never set) has no `active` either: only an active head fails the check.
     condition: where.differs(field('active'), true),
-    failure: () => new FailedPrecondition('policy is managed globally', { policySource: 'GLOBAL' }),
+    failure: managedGlobally,
   };
+}
+
+/** 409 FAILED_PRECONDITION: a sandbox-scoped policy write while the global policy is in force. */
+export function managedGlobally(): FailedPrecondition {
+  return new FailedPrecondition('policy is managed globally', { policySource: 'GLOBAL' });
 }
 
 /** The global policy in force; 404 NOT_FOUND while none is (never set, or lifted). One GetItem. */
@@ -169,7 +174,7 @@ function assertPreconditions(
 ): void {
   const latest = head?.data.version ?? 0;
   const current = head?.resourceVersion ?? 0;
-  if (expectedPolicyVersion && expectedPolicyVersion !== latest) {
+  if (expectedPolicyVersion !== undefined && expectedPolicyVersion !== latest) {
     throw new Aborted(
       headSubject.kind,
       headSubject.name,

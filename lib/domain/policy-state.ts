@@ -2,12 +2,12 @@ import { NotFound } from '#lib/errors.ts';
 import type { TransactOp, TransactResult } from '#lib/store/transact.ts';
 import type { ItemKey, StoredObject } from '#lib/store/types.ts';
 import { assertObjectSize, type OperationContext } from './context.ts';
-import { globalPolicyNotInForce } from './global-policy.ts';
+import { globalPolicyNotInForce, managedGlobally } from './global-policy.ts';
 import { Kind, keys } from './keys.ts';
 import { assertWithinLimits, composePolicy, type Policy } from './network-rules.ts';
 import { newRevision, policyHash } from './revisions.ts';
 import { sandboxAcceptsChildren, sandboxSubject } from './sandbox-state.ts';
-import type { PolicyHeadData, PolicyRevisionData, SandboxData } from './types.ts';
+import type { GlobalPolicyData, PolicyHeadData, PolicyRevisionData, SandboxData } from './types.ts';
 
 /**
  * What a sandbox's policy is made of, and the one way every policy write changes it
@@ -22,6 +22,8 @@ export interface PolicyState {
   headObject: StoredObject<PolicyHeadData> | undefined;
   /** The head's content; without a head, the base is the policy in force. */
   head: PolicyHeadData;
+  /** Whether a global policy was in force when this was read (the transaction checks again). */
+  globalInForce: boolean;
   /** Further items read in the same request (drafts), in the order asked. */
   extra: Array<StoredObject<unknown> | undefined>;
 }
@@ -32,9 +34,10 @@ export async function readPolicyState(
   sandbox: string,
   extraKeys: readonly ItemKey[] = [],
 ): Promise<PolicyState> {
-  const [box, head, ...extra] = await ctx.store.getMany<unknown>([
+  const [box, head, global, ...extra] = await ctx.store.getMany<unknown>([
     keys.sandbox(sandbox),
     keys.policyHead(sandbox),
+    keys.globalPolicy(),
     ...extraKeys,
   ]);
   if (!box) throw new NotFound(Kind.Sandbox, sandbox);
@@ -47,6 +50,7 @@ export async function readPolicyState(
       base: (sandboxObject.data.spec.policy as Policy | undefined) ?? {},
       approved: [],
     },
+    globalInForce: (global as StoredObject<GlobalPolicyData> | undefined)?.data.active === true,
     extra,
   };
 }
@@ -79,13 +83,14 @@ export function policyChange(
   options: { alwaysRevision?: boolean } = {},
 ): PolicyChange {
   const name = state.sandbox.name;
+  // Refused even when the write would change nothing: a sandbox's policy is not its own now.
+  if (state.globalInForce) throw managedGlobally();
   const head: PolicyHeadData = { ...state.head, ...parts };
   const policy = composePolicy(head.base, head.approved);
   assertWithinLimits(policy, field);
   const current = (state.sandbox.data.spec.policy as Policy | undefined) ?? {};
-  const hadPolicy = state.sandbox.data.latestPolicyVersion > 0;
-  const creates =
-    options.alwaysRevision === true || !hadPolicy || policyHash(policy) !== policyHash(current);
+  // A sandbox without a policy is at `{}`: a result of `{}` is nothing to do (SPEC §7.2).
+  const creates = options.alwaysRevision === true || policyHash(policy) !== policyHash(current);
   const headChanged =
     policyHash(head.base) !== policyHash(state.head.base) ||
     policyHash({ a: head.approved }) !== policyHash({ a: state.head.approved });

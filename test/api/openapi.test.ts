@@ -7,8 +7,8 @@ import { allowedScopes } from '#lib/contract/contract.ts';
 import { contracts } from '#lib/contract/index.ts';
 import { createHttpHandler } from '#lib/http/handler.ts';
 import { openApiDocument } from '#lib/http/openapi.ts';
-import { servedDocument } from '#lib/http/served.ts';
 import { meta } from '#lib/http/routes/meta.ts';
+import { servedDocument } from '#lib/http/served.ts';
 import { localContext, toApiGatewayEvent } from '#local/event.ts';
 
 /** The committed `openapi.json`: current, served as is, and clean under two linters. */

@@ -251,7 +251,7 @@ export const expectedRequests = {
   },
   mergePolicy: {
     'client-driven': {
-      variant: 'expectedPolicyVersion',
+      variant: 'the sandbox version sent',
       cost: { BatchGetItem: 1, TransactWriteItems: 1 },
       source: `${LIFECYCLE}, "Writes": merges apply to the base, in the same transaction as PUT`,
     },
@@ -533,8 +533,8 @@ export const expectedRequests = {
   clearPolicyDrafts: {
     '': {
       variant: 'one PENDING draft with one event',
-      cost: { BatchGetItem: 1, Query: 2, GetItem: 1, TransactWriteItems: 1, PutItem: 1 },
-      source: `${LIFECYCLE}, "Writes": the PENDING drafts found by one consistent Query; per draft one read, one transaction (the draft, its order record, the count) and its events (one Query, a tombstone each)`,
+      cost: { BatchGetItem: 1, Query: 2, GetItem: 2, TransactWriteItems: 1, PutItem: 2 },
+      source: `${LIFECYCLE}, "Writes": the PENDING drafts found by one consistent Query; per draft one read, one transaction (the draft, its order record, the count, a leftovers marker), then its events (one Query, a tombstone each) and the marker (a read, a tombstone)`,
     },
   },
   listPolicyDraftHistory: {

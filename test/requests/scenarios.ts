@@ -261,7 +261,7 @@ export const scenarios: { [Op in OperationId]: Record<ScenarioName<Op>, Scenario
         path: `/v1/sandboxes/${s}/config/policy`,
         body: { operations: [{ op: 'addRule', ruleName: 'r', rule: RULE }] },
         status: 200,
-        version: 1,
+        version: 2,
       };
     }),
     'no-op': {
