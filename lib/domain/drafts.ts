@@ -411,6 +411,8 @@ export async function clearDrafts(ctx: OperationContext, sandbox: string): Promi
       boolean
     >({
       requestId: `${ctx.requestId}:${id}`,
+      // Hits move the draft's version without a review: keep deciding until the deadline.
+      until: deadlineOf(ctx),
       read: () => ctx.store.get<PolicyDraftData>(keys.draft(sandbox, id)),
       plan: (draft) => {
         if (draft?.data.status !== 'PENDING') return { done: false };
@@ -432,16 +434,25 @@ export async function clearDrafts(ctx: OperationContext, sandbox: string): Promi
   return deleted;
 }
 
-/** The order record and the events of a deleted draft (of every generation). */
+/**
+ * The order records and the events of a deleted draft (of every generation), but not those of
+ * a draft of the same key submitted since: the draft is read after the records, so one that
+ * was live when they were read is seen, and its own records stay.
+ */
 async function deleteDraftLeftovers(ctx: OperationContext, sandbox: string, id: string) {
   const partition = keys.sandboxPartition(sandbox);
   const [order, events] = await Promise.all([
     ctx.store.queryAll(partition, childPrefix.draftOrder),
     ctx.store.queryAll(partition, `${childPrefix.draftEvent}${id}#`),
   ]);
+  const live = await ctx.store.get<PolicyDraftData>(keys.draft(sandbox, id));
+  const liveOrder = live && keys.draftOrder(sandbox, live.data.firstSeenAt, id).sk;
+  const liveEvents = live && `${childPrefix.draftEvent}${id}#${live.data.generation}#`;
   const leftovers = [
-    ...order.filter((o) => (o.data as { draftId?: string }).draftId === id),
-    ...events,
+    ...order.filter(
+      (o) => (o.data as { draftId?: string }).draftId === id && o.key.sk !== liveOrder,
+    ),
+    ...events.filter((e) => !liveEvents || !e.key.sk.startsWith(liveEvents)),
   ];
   for (const item of leftovers) {
     try {
@@ -492,7 +503,9 @@ interface DecisionState extends PolicyState {
  * lets `choose` decide, and writes the decision in one transaction: each draft conditioned on
  * its version (so the decision is taken again on the draft as it is if a hit or another
  * decision landed first), its event, and — when the policy changes — the head, the sandbox and
- * revision N+1. A conflict reads again and decides again, until the request's deadline.
+ * revision N+1, the head and the sandbox each conditioned on the version read even where they
+ * are not written (the read may have seen part of another transaction). A conflict reads again
+ * and decides again, until the request's deadline.
  */
 async function decide(
   ctx: OperationContext,
@@ -529,7 +542,9 @@ async function decide(
       }
       const policy =
         decision.changesPolicy || decision.appliesPolicy
-          ? policyChange(ctx, state, { approved: decision.approved }, 'policy')
+          ? policyChange(ctx, state, { approved: decision.approved }, 'policy', {
+              guardHead: true,
+            })
           : undefined;
       const at = new Date().toISOString();
       const policyVersion = policy?.version ?? state.sandbox.data.latestPolicyVersion;

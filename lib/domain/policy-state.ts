@@ -1,11 +1,12 @@
-import { FailedPrecondition, NotFound } from '#lib/errors.ts';
+import { Aborted, FailedPrecondition, NotFound } from '#lib/errors.ts';
+import { field, where } from '#lib/store/expression.ts';
 import type { TransactOp, TransactResult } from '#lib/store/transact.ts';
 import type { ItemKey, StoredObject } from '#lib/store/types.ts';
 import { assertObjectSize, type OperationContext } from './context.ts';
 import { Kind, keys } from './keys.ts';
 import { assertWithinLimits, composePolicy, type Policy } from './network-rules.ts';
 import { newRevision, policyHash } from './revisions.ts';
-import { sandboxAcceptsChildren, sandboxSubject } from './sandbox-state.ts';
+import { sandboxSubject } from './sandbox-state.ts';
 import type { PolicyHeadData, PolicyRevisionData, SandboxData } from './types.ts';
 
 /**
@@ -67,13 +68,19 @@ export interface PolicyChange {
  * result with the policy in force's hash creates no revision (unless `alwaysRevision`, as PUT
  * does); the head is still written when its parts changed, so a merge that sets an element a
  * draft granted makes it the base's. `field` names what grew when a bound is passed.
+ *
+ * The sandbox and the head are each written on the version read or checked to be as read
+ * (the head: absent, or at that version): the plan composes the two, and a BatchGetItem may
+ * see one of a transaction's writes and not the other. The one exception is a change that
+ * writes neither, whose ops are the sandbox's check alone (a merge then has nothing to do);
+ * `guardHead` checks the head there too, for a caller that writes other items planned on it.
  */
 export function policyChange(
   _ctx: OperationContext,
   state: PolicyState,
   parts: Partial<PolicyHeadData>,
   field: string,
-  options: { alwaysRevision?: boolean } = {},
+  options: { alwaysRevision?: boolean; guardHead?: boolean } = {},
 ): PolicyChange {
   const name = state.sandbox.name;
   const head: PolicyHeadData = { ...state.head, ...parts };
@@ -110,7 +117,11 @@ export function policyChange(
     return {
       version,
       creates,
-      ops: [...headOps, sandboxAcceptsChildren(name)],
+      ops: [
+        ...headOps,
+        ...(headOps.length === 0 && options.guardHead ? [headAsRead(state)] : []),
+        sandboxAt(state),
+      ],
       revision: () => null,
       sandbox: () => state.sandbox,
     };
@@ -128,13 +139,56 @@ export function policyChange(
     base: state.sandbox,
     data: next,
   };
-  const ops = [sandboxOp, ...headOps, newRevision(name, version, policy)];
+  const headGuard = headOps.length > 0 ? [] : [headAsRead(state)];
+  const ops = [sandboxOp, ...headOps, ...headGuard, newRevision(name, version, policy)];
   return {
     version,
     creates,
     ops,
     sandbox: (tx) => tx.objects[0] as StoredObject<SandboxData>,
     revision: (tx) => tx.objects[ops.length - 1] as StoredObject<PolicyRevisionData>,
+  };
+}
+
+/** The sandbox is still at the version `state` read, and not being deleted. */
+function sandboxAt(state: PolicyState): TransactOp {
+  const { name, resourceVersion } = state.sandbox;
+  return {
+    type: 'check',
+    key: keys.sandbox(name),
+    condition: where.and(where.version(resourceVersion), where.differs(field('phase'), 'DELETING')),
+    failure: (old) => {
+      if (!old) return new NotFound(Kind.Sandbox, name);
+      if ((old.data as SandboxData | undefined)?.phase === 'DELETING') {
+        return new FailedPrecondition(`sandbox ${name} is being deleted`, { sandbox: name });
+      }
+      return new Aborted(
+        Kind.Sandbox,
+        name,
+        resourceVersion,
+        state.sandbox,
+        `sandbox ${name} changed after resourceVersion ${resourceVersion} was read.`,
+      );
+    },
+  };
+}
+
+/** The head is as `state` read it: still absent, or at the version read. */
+function headAsRead(state: PolicyState): TransactOp {
+  const name = state.sandbox.name;
+  const head = state.headObject;
+  return {
+    type: 'check',
+    key: keys.policyHead(name),
+    condition: head ? where.version(head.resourceVersion) : where.absent(),
+    failure: () =>
+      new Aborted(
+        Kind.PolicyHead,
+        name,
+        head?.resourceVersion ?? 0,
+        head,
+        `the policy head of sandbox ${name} changed after it was read.`,
+      ),
   };
 }
 
