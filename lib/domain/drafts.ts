@@ -412,6 +412,8 @@ export async function clearDrafts(ctx: OperationContext, sandbox: string): Promi
       string | undefined
     >({
       requestId: `${ctx.requestId}:${id}`,
+      // Hits move the draft's version without a review: keep deciding until the deadline.
+      until: deadlineOf(ctx),
       read: () => ctx.store.get<PolicyDraftData>(keys.draft(sandbox, id)),
       plan: (draft) => {
         if (draft?.data.status !== 'PENDING') return { done: undefined };
@@ -478,7 +480,9 @@ interface DecisionState extends PolicyState {
  * lets `choose` decide, and writes the decision in one transaction: each draft conditioned on
  * its version (so the decision is taken again on the draft as it is if a hit or another
  * decision landed first), its event, and — when the policy changes — the head, the sandbox and
- * revision N+1. A conflict reads again and decides again, until the request's deadline.
+ * revision N+1, the head and the sandbox each conditioned on the version read even where they
+ * are not written (the read may have seen part of another transaction). A conflict reads again
+ * and decides again, until the request's deadline.
  */
 async function decide(
   ctx: OperationContext,
@@ -524,7 +528,9 @@ async function decide(
       }
       const policy =
         decision.changesPolicy || decision.appliesPolicy
-          ? policyChange(ctx, state, { approved: decision.approved }, 'policy')
+          ? policyChange(ctx, state, { approved: decision.approved }, 'policy', {
+              guardHead: true,
+            })
           : undefined;
       const at = new Date().toISOString();
       const policyVersion = policy?.version ?? state.sandbox.data.latestPolicyVersion;

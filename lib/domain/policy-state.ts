@@ -1,4 +1,5 @@
-import { NotFound } from '#lib/errors.ts';
+import { Aborted, FailedPrecondition, NotFound } from '#lib/errors.ts';
+import { field, where } from '#lib/store/expression.ts';
 import type { TransactOp, TransactResult } from '#lib/store/transact.ts';
 import type { ItemKey, StoredObject } from '#lib/store/types.ts';
 import { assertObjectSize, type OperationContext } from './context.ts';
@@ -6,7 +7,7 @@ import { globalPolicyNotInForce, managedGlobally } from './global-policy.ts';
 import { Kind, keys } from './keys.ts';
 import { assertWithinLimits, composePolicy, type Policy } from './network-rules.ts';
 import { newRevision, policyHash } from './revisions.ts';
-import { sandboxAcceptsChildren, sandboxSubject } from './sandbox-state.ts';
+import { sandboxSubject } from './sandbox-state.ts';
 import type { GlobalPolicyData, PolicyHeadData, PolicyRevisionData, SandboxData } from './types.ts';
 
 /**
@@ -74,13 +75,19 @@ export interface PolicyChange {
  * result with the policy in force's hash creates no revision (unless `alwaysRevision`, as PUT
  * does); the head is still written when its parts changed, so a merge that sets an element a
  * draft granted makes it the base's. `field` names what grew when a bound is passed.
+ *
+ * The sandbox and the head are each written on the version read or checked to be as read
+ * (the head: absent, or at that version): the plan composes the two, and a BatchGetItem may
+ * see one of a transaction's writes and not the other. The one exception is a change that
+ * writes neither, whose ops are the sandbox's check alone (a merge then has nothing to do);
+ * `guardHead` checks the head there too, for a caller that writes other items planned on it.
  */
 export function policyChange(
   _ctx: OperationContext,
   state: PolicyState,
   parts: Partial<PolicyHeadData>,
   field: string,
-  options: { alwaysRevision?: boolean } = {},
+  options: { alwaysRevision?: boolean; guardHead?: boolean } = {},
 ): PolicyChange {
   const name = state.sandbox.name;
   // Refused even when the write would change nothing: a sandbox's policy is not its own now.
@@ -119,7 +126,12 @@ export function policyChange(
       version,
       creates,
       writes: headOps.length > 0,
-      ops: [...headOps, sandboxAcceptsChildren(name), globalPolicyNotInForce()],
+      ops: [
+        ...headOps,
+        ...(headOps.length === 0 && options.guardHead ? [headAsRead(state)] : []),
+        sandboxAt(state),
+        globalPolicyNotInForce(),
+      ],
       revision: () => null,
       sandbox: () => state.sandbox,
     };
@@ -137,7 +149,14 @@ export function policyChange(
     base: state.sandbox,
     data: next,
   };
-  const ops = [sandboxOp, ...headOps, globalPolicyNotInForce(), newRevision(name, version, policy)];
+  const headGuard = headOps.length > 0 ? [] : [headAsRead(state)];
+  const ops = [
+    sandboxOp,
+    ...headOps,
+    ...headGuard,
+    globalPolicyNotInForce(),
+    newRevision(name, version, policy),
+  ];
   return {
     version,
     creates,
@@ -146,4 +165,51 @@ export function policyChange(
     sandbox: (tx) => tx.objects[0] as StoredObject<SandboxData>,
     revision: (tx) => tx.objects[ops.length - 1] as StoredObject<PolicyRevisionData>,
   };
+}
+
+/** The sandbox is still at the version `state` read, and not being deleted. */
+function sandboxAt(state: PolicyState): TransactOp {
+  const { name, resourceVersion } = state.sandbox;
+  return {
+    type: 'check',
+    key: keys.sandbox(name),
+    condition: where.and(where.version(resourceVersion), where.differs(field('phase'), 'DELETING')),
+    failure: (old) => {
+      if (!old) return new NotFound(Kind.Sandbox, name);
+      if ((old.data as SandboxData | undefined)?.phase === 'DELETING') {
+        return new FailedPrecondition(`sandbox ${name} is being deleted`, { sandbox: name });
+      }
+      return new Aborted(
+        Kind.Sandbox,
+        name,
+        resourceVersion,
+        state.sandbox,
+        `sandbox ${name} changed after resourceVersion ${resourceVersion} was read.`,
+      );
+    },
+  };
+}
+
+/** The head is as `state` read it: still absent, or at the version read. */
+function headAsRead(state: PolicyState): TransactOp {
+  const name = state.sandbox.name;
+  const head = state.headObject;
+  return {
+    type: 'check',
+    key: keys.policyHead(name),
+    condition: head ? where.version(head.resourceVersion) : where.absent(),
+    failure: () =>
+      new Aborted(
+        Kind.PolicyHead,
+        name,
+        head?.resourceVersion ?? 0,
+        head,
+        `the policy head of sandbox ${name} changed after it was read.`,
+      ),
+  };
+}
+
+/** Refuses a sandbox-scoped policy write while the global policy is in force. */
+export function managedGloballyError(): FailedPrecondition {
+  return new FailedPrecondition('policy is managed globally');
 }

@@ -1,11 +1,15 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '#lib/domain/keys.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
 import type { Store } from '#lib/store/store.ts';
 import { Store as StoreClass } from '#lib/store/store.ts';
 import { type Call, createTestApi } from '#test/support/api.ts';
-import { loseResponses } from '#test/support/faults.ts';
+import {
+  failBeforeSending,
+  loseResponses,
+  throttle,
+  transactionConflict,
+} from '#test/support/faults.ts';
 import { dynamoEndpoint } from '#test/support/store.ts';
 
 let call: Call;
@@ -32,52 +36,11 @@ const WRITES = new Set([
   'TransactWriteItemsCommand',
 ]);
 
-/** Fails the next `times` matching requests before they reach DynamoDB (Infinity: all). */
-function failBeforeSending(
-  client: DynamoDBDocumentClient,
-  commands: Set<string>,
-  error: () => Error,
-  times: number,
-) {
-  const name = `fail-${Math.random()}`;
-  let injected = 0;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const command = (context as { commandName?: string }).commandName ?? '';
-      if (commands.has(command) && injected < times) {
-        injected++;
-        throw error();
-      }
-      return next(args);
-    },
-    { step: 'deserialize', name, priority: 'low' },
-  );
-  return {
-    get injected() {
-      return injected;
-    },
-    remove: () => client.middlewareStack.remove(name),
-  };
-}
-
-const throttle = () =>
-  Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
-    name: 'ProvisionedThroughputExceededException',
-    $fault: 'client',
-    $metadata: { httpStatusCode: 400 },
-  });
 const serverError = () =>
   Object.assign(new Error('Internal server error'), {
     name: 'InternalServerError',
     $fault: 'server',
     $metadata: { httpStatusCode: 500 },
-  });
-const transactionConflict = () =>
-  Object.assign(new Error('Transaction cancelled'), {
-    name: 'TransactionCanceledException',
-    $fault: 'client',
-    $metadata: { httpStatusCode: 400 },
-    CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }],
   });
 
 describe('ambiguous writes: the write reaches DynamoDB, the response is lost, the SDK retries', () => {
