@@ -394,6 +394,7 @@ export async function approveDrafts(
       })),
       approved: [...state.head.approved, ...chosen.map(grantOf)],
       appliesPolicy: true,
+      field: 'body.drafts',
     };
   });
 }
@@ -469,6 +470,12 @@ interface Decision {
   appliesPolicy?: boolean;
   /** The decision may change the policy (approve, undo, reject of an approved draft). */
   changesPolicy?: boolean;
+  /**
+   * The request's field a refusal names when the policy would pass its bounds: the drafts it
+   * approves. A problem names what the caller sent, never the stored policy.
+   * @default 'path.id'
+   */
+  field?: string;
 }
 
 interface DecisionState extends PolicyState {
@@ -528,7 +535,7 @@ async function decide(
       }
       const policy =
         decision.changesPolicy || decision.appliesPolicy
-          ? policyChange(ctx, state, { approved: decision.approved }, 'policy', {
+          ? policyChange(ctx, state, { approved: decision.approved }, decision.field ?? 'path.id', {
               guardHead: true,
             })
           : undefined;

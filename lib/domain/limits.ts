@@ -31,7 +31,7 @@ export const LIMITS = {
   /**
    * Drafts one sandbox may hold (SPEC §7.3): each is at most `networkRuleBytes`, and the
    * approved ones' rules live together in the sandbox's policy head, which stays below
-   * `objectBytes` (a decision that would pass it is refused naming the policy).
+   * `objectBytes` (a decision that would pass it is refused, naming the drafts it approves).
    */
   draftsPerSandbox: 256,
   /**

@@ -113,6 +113,46 @@ describe('ShellgateClient against the dev server', () => {
       c.setGlobalSetting({ params: { key: 'g' }, body: { value: 'v' } }),
     );
     await check('deleteGlobalSetting', c.deleteGlobalSetting({ params: { key: 'g' } }));
+    const rule = (host: string) => ({ endpoints: [{ host, ports: [443] }] });
+    await check(
+      'mergePolicy',
+      c.mergePolicy({
+        ...name,
+        body: { operations: [{ op: 'addRule', ruleName: 'gh', rule: rule('api.github.com') }] },
+      }),
+    );
+    const draft = await check(
+      'submitPolicyDraft',
+      c.submitPolicyDraft({
+        ...name,
+        body: { ruleName: 'pypi', rule: rule('pypi.org'), dedupKey: 'pypi', rationale: 'denied' },
+      }),
+    );
+    const aDraft = { params: { name: 'box', id: draft.metadata.name } };
+    await check('listPolicyDrafts', c.listPolicyDrafts({ ...name, query: { status: 'PENDING' } }));
+    await check('getPolicyDraft', c.getPolicyDraft(aDraft));
+    await check(
+      'editPolicyDraft',
+      c.editPolicyDraft({ ...aDraft, body: { rule: rule('pypi.org'), expectedReviewVersion: 1 } }),
+    );
+    await check('approvePolicyDraft', c.approvePolicyDraft({ ...aDraft, body: {} }));
+    await check('undoPolicyDraft', c.undoPolicyDraft({ ...aDraft, body: {} }));
+    await check('rejectPolicyDraft', c.rejectPolicyDraft({ ...aDraft, body: { reason: 'no' } }));
+    await check('listPolicyDraftHistory', c.listPolicyDraftHistory(aDraft));
+    await c.submitPolicyDraft({ ...name, body: { ruleName: 'npm', rule: rule('npmjs.org') } });
+    await check('approvePolicyDrafts', c.approvePolicyDrafts({ ...name, body: {} }));
+    await c.submitPolicyDraft({ ...name, body: { ruleName: 'cargo', rule: rule('crates.io') } });
+    await check(
+      'clearPolicyDrafts',
+      c.clearPolicyDrafts({ ...name, query: { status: 'PENDING' } }),
+    );
+    await check('putGlobalPolicy', c.putGlobalPolicy({ body: { policy: { allow: ['*'] } } }));
+    await check('getGlobalPolicy', c.getGlobalPolicy());
+    await check('listGlobalPolicyRevisions', c.listGlobalPolicyRevisions());
+    await check(
+      'deleteGlobalPolicy',
+      c.deleteGlobalPolicy({ query: { expectedPolicyVersion: 1 } }),
+    );
     const session = await check(
       'createSSHSession',
       c.createSSHSession({ ...name, body: { ttlSeconds: 60 } }),

@@ -3,7 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NetworkRule, PolicyOperation } from '#lib/domain/inputs.ts';
 import { LIMITS } from '#lib/domain/limits.ts';
+import { applyOperations, composePolicy } from '#lib/domain/network-rules.ts';
 import { routes } from '#lib/http/routes.ts';
 import { defaultStore } from '#lib/http/store.ts';
 import { PLATFORM } from '#lib/platform-limits.ts';
@@ -104,13 +106,16 @@ function watchWrites(target: Store) {
   );
 }
 
-/** A request just past a limit: a 4xx naming `field`, and the table as it was. */
+/**
+ * A request just past a limit: a 4xx naming `field` (a 409, which has no field errors, says
+ * `field` in its detail), and the table as it was.
+ */
 async function pastLimit(
   method: string,
   path: string,
   body: unknown,
   field: string,
-  opts: { keyed?: boolean; status?: number } = {},
+  opts: { keyed?: boolean; status?: number; code?: string } = {},
 ) {
   covered.add(routeOf(method, path));
   written.length = 0;
@@ -121,11 +126,16 @@ async function pastLimit(
   expectWithinPlatform(res, `${method} ${path}`);
   expect(res.status, res.text.slice(0, 300)).toBe(opts.status ?? 400);
   expect(problemShapeErrors(res)).toEqual([]);
-  const fields = (res.body.errors ?? []).map((e: { field: string }) => e.field);
-  expect(
-    fields.some((f: string) => f === field || f.startsWith(`${field}.`)),
-    `${field} in ${res.text.slice(0, 300)}`,
-  ).toBe(true);
+  if (opts.code) expect(res.body.code).toBe(opts.code);
+  if (res.status === 409) {
+    expect(res.body.detail, res.text.slice(0, 300)).toContain(field);
+  } else {
+    const fields = (res.body.errors ?? []).map((e: { field: string }) => e.field);
+    expect(
+      fields.some((f: string) => f === field || f.startsWith(`${field}.`)),
+      `${field} in ${res.text.slice(0, 300)}`,
+    ).toBe(true);
+  }
   // Nothing written: no write the handlers sent took effect (a failed condition writes nothing),
   // but for the key's claim, which the refusal gave back.
   expect(
@@ -528,6 +538,355 @@ describe('a provider listed by more sandboxes than a refusal names', () => {
     expect(res.body.code).toBe('FAILED_PRECONDITION');
     expect(res.body.details.sandboxes).toHaveLength(LIMITS.sandboxesNamed);
     expect(written.filter((w) => !w.includes(' idem#'))).toEqual([]);
+  });
+});
+
+/**
+ * A network rule of exactly `bytes` bytes as JSON: one endpoint, and binaries whose paths (each
+ * within `LIMITS.binaryPathBytes`, their count within `LIMITS.networkRuleBinaries`) fill it.
+ */
+function ruleOfBytes(bytes: number, tag: string): NetworkRule {
+  const endpoints = [{ host: `${tag}.example.com`, ports: [443] }];
+  const bare = Buffer.byteLength(JSON.stringify({ endpoints, binaries: [] }));
+  // Each binary is `{"path":"…"}` (11 bytes and its path) and a comma but the first.
+  const budget = bytes - bare + 1;
+  const count = Math.ceil(budget / (12 + LIMITS.binaryPathBytes));
+  const pathBytes = budget - 12 * count;
+  const binaries = Array.from({ length: count }, (_, i) => {
+    const prefix = `/${tag}/${i}/`;
+    const length = Math.floor(pathBytes / count) + (i < pathBytes % count ? 1 : 0);
+    return { path: prefix.padEnd(length, 'p') };
+  });
+  const rule = { endpoints, binaries };
+  expect(Buffer.byteLength(JSON.stringify(rule))).toBe(bytes);
+  expect(binaries.length).toBeLessThanOrEqual(LIMITS.networkRuleBinaries);
+  return rule;
+}
+
+/** A small rule of its own: one endpoint named after `i`. */
+const smallRule = (i: number, bytes = 0): NetworkRule => ({
+  endpoints: [{ host: `h${i}.example.com`, ports: [443, 8443] }],
+  ...(bytes ? { binaries: [{ path: `/bin/${i}-`.padEnd(bytes, 'b') }] } : {}),
+});
+
+/** `{blob}` padded so that `of(policy)` is exactly `LIMITS.policyBytes` bytes as JSON. */
+function baseFilling(of: (base: Record<string, unknown>) => Record<string, unknown>) {
+  const unpadded = Buffer.byteLength(JSON.stringify(of({ blob: '' })));
+  const base = { blob: value(LIMITS.policyBytes - unpadded) };
+  expect(Buffer.byteLength(JSON.stringify(of(base)))).toBe(LIMITS.policyBytes);
+  return base;
+}
+
+const DRAFTS = (sandbox: string) => `/v1/sandboxes/${sandbox}/config/policy/drafts`;
+
+describe('policy merges at their limits', () => {
+  it('the most operations, making the largest policy; past them', async () => {
+    await atLimit('POST', '/v1/sandboxes', { name: 'merge-max', spec: {} });
+    const operations: PolicyOperation[] = Array.from(
+      { length: LIMITS.mergeOperations },
+      (_, i) => ({
+        op: 'addRule',
+        ruleName: `r-${i}`,
+        rule: smallRule(i, 900),
+      }),
+    );
+    const base = baseFilling((b) => applyOperations(b, operations));
+    await atLimit('PUT', '/v1/sandboxes/merge-max/config/policy', { policy: base });
+    const merged = await atLimitKeyed('PATCH', '/v1/sandboxes/merge-max/config/policy', {
+      operations,
+    });
+    expect(merged.body.revision.version).toBe(2);
+    expect(objectBytes(merged.body.revision.policy)).toBe(LIMITS.policyBytes);
+    await pastLimit(
+      'PATCH',
+      '/v1/sandboxes/merge-max/config/policy',
+      { operations: [...operations, { op: 'removeRule', ruleName: 'absent' }] },
+      'body.operations',
+    );
+    await pastLimit(
+      'PATCH',
+      '/v1/sandboxes/merge-max/config/policy',
+      { operations: [{ op: 'addRule', ruleName: 'one-more', rule: smallRule(999) }] },
+      'body.operations',
+      { keyed: true },
+    );
+    await pastLimit(
+      'PATCH',
+      '/v1/sandboxes/merge-max/config/policy',
+      {
+        operations: [
+          {
+            op: 'addRule',
+            ruleName: 'r-0',
+            rule: {
+              endpoints: [
+                {
+                  host: 'h0.example.com',
+                  ports: Array.from({ length: LIMITS.networkEndpointPorts - 1 }, (_, i) => i + 1),
+                },
+              ],
+            },
+          },
+        ],
+      },
+      'body.operations.0.rule',
+    );
+  });
+});
+
+describe('policy drafts at their limits', () => {
+  it(`a sandbox holds ${LIMITS.draftsPerSandbox} of the largest drafts; one more is 409`, {
+    timeout: 600_000,
+  }, async () => {
+    await atLimit('POST', '/v1/sandboxes', { name: 'drafts-full', spec: {} });
+    const draft = (i: number) => ({
+      ruleName: `r${'u'.repeat(58)}${String(i).padStart(3, '0')}`,
+      rule: ruleOfBytes(LIMITS.networkRuleBytes, `d${i}`),
+      dedupKey: `k${i}-`.padEnd(256, 'k'),
+      hits: 100,
+      rationale: value(LIMITS.draftTextBytes, 'w'),
+    });
+    for (let i = 0; i < LIMITS.draftsPerSandbox - 1; i++) {
+      await atLimit('POST', DRAFTS('drafts-full'), draft(i));
+    }
+    await atLimitKeyed('POST', DRAFTS('drafts-full'), draft(LIMITS.draftsPerSandbox - 1));
+    const over = draft(LIMITS.draftsPerSandbox);
+    await pastLimit('POST', DRAFTS('drafts-full'), over, `${LIMITS.draftsPerSandbox} drafts`, {
+      status: 409,
+      code: 'FAILED_PRECONDITION',
+    });
+    await pastLimit('POST', DRAFTS('drafts-full'), over, `${LIMITS.draftsPerSandbox} drafts`, {
+      status: 409,
+      code: 'FAILED_PRECONDITION',
+      keyed: true,
+    });
+    // A hit is never refused: the full sandbox still counts it.
+    const hit = await atLimit('POST', DRAFTS('drafts-full'), draft(0));
+    expect([hit.status, hit.body.hitCount]).toEqual([200, 200]);
+    // Every draft in one page of the largest list, and in pages of the default size.
+    const all = await atLimit('GET', `${DRAFTS('drafts-full')}?pageSize=1000`);
+    expect(all.body.items).toHaveLength(LIMITS.draftsPerSandbox);
+    const { names, pages } = await allPages(DRAFTS('drafts-full'));
+    expect([new Set(names).size, pages]).toEqual([LIMITS.draftsPerSandbox, 3]);
+    await atLimit('GET', `${DRAFTS('drafts-full')}/${names[0]}`);
+    await pastLimit('POST', `${DRAFTS('drafts-full')}/approve`, {}, 'body.drafts');
+    const cleared = await atLimitKeyed('DELETE', DRAFTS('drafts-full'));
+    expect(cleared.body).toEqual({ deleted: LIMITS.draftsPerSandbox });
+    await atLimit('POST', DRAFTS('drafts-full'), draft(0));
+  });
+
+  it('a rule, a rationale and a reason at their limits, and past them', async () => {
+    await atLimit('POST', '/v1/sandboxes', { name: 'drafts-rule', spec: {} });
+    const rule = ruleOfBytes(LIMITS.networkRuleBytes, 'big');
+    const submitted = await atLimit('POST', DRAFTS('drafts-rule'), {
+      ruleName: 'big',
+      rule,
+      rationale: value(LIMITS.draftTextBytes, 'w'),
+    });
+    const path = `${DRAFTS('drafts-rule')}/${submitted.body.metadata.name}`;
+    await pastLimit(
+      'POST',
+      DRAFTS('drafts-rule'),
+      { ruleName: 'big', rule: ruleOfBytes(LIMITS.networkRuleBytes + 1, 'big') },
+      'body.rule',
+    );
+    await pastLimit(
+      'POST',
+      DRAFTS('drafts-rule'),
+      { ruleName: 'big', rule: smallRule(1), rationale: value(LIMITS.draftTextBytes + 1) },
+      'body.rationale',
+      { keyed: true },
+    );
+    await atLimitKeyed('PATCH', path, { rule: ruleOfBytes(LIMITS.networkRuleBytes, 'edited') });
+    await pastLimit(
+      'PATCH',
+      path,
+      { rule: ruleOfBytes(LIMITS.networkRuleBytes + 1, 'edited') },
+      'body.rule',
+    );
+    await pastLimit(
+      'POST',
+      `${path}/reject`,
+      { reason: value(LIMITS.draftTextBytes + 1) },
+      'body.reason',
+    );
+    await atLimitKeyed('POST', `${path}/reject`, { reason: value(LIMITS.draftTextBytes, 'n') });
+    await atLimit('POST', `${path}/approve`, {});
+    await atLimit('POST', `${path}/reject`, { reason: value(LIMITS.draftTextBytes, 'm') });
+    await atLimit('POST', `${path}/approve`, {});
+    await atLimitKeyed('POST', `${path}/undo`, {});
+    // The history of every decision, oldest first, in pages.
+    const events: string[] = [];
+    let token: string | undefined;
+    do {
+      const res = await atLimit(
+        'GET',
+        `${path}/history?pageSize=2${token ? `&pageToken=${token}` : ''}`,
+      );
+      events.push(...res.body.items.map((e: { type: string }) => e.type));
+      token = res.body.nextPageToken;
+    } while (token);
+    expect(events).toEqual([
+      'SUBMITTED',
+      'EDITED',
+      'REJECTED',
+      'APPROVED',
+      'REJECTED',
+      'APPROVED',
+      'UNDONE',
+    ]);
+    await pastLimit('GET', `${path}/history?pageSize=1001`, undefined, 'query.pageSize');
+  });
+
+  it(`approve-all commits ${LIMITS.approveAllDrafts} drafts in one transaction; one more is 400`, async () => {
+    await atLimit('POST', '/v1/sandboxes', { name: 'approve-max', spec: {} });
+    // Rules as large as the policy they all go into allows.
+    const rules = Array.from({ length: LIMITS.approveAllDrafts + 1 }, (_, i) => smallRule(i, 1000));
+    const ids: string[] = [];
+    for (const [i, rule] of rules.entries()) {
+      const res = await atLimit('POST', DRAFTS('approve-max'), { ruleName: `r-${i}`, rule });
+      ids.push(res.body.metadata.name);
+    }
+    await pastLimit('POST', `${DRAFTS('approve-max')}/approve`, {}, 'body.drafts');
+    await pastLimit(
+      'POST',
+      `${DRAFTS('approve-max')}/approve`,
+      { drafts: ids.map((id) => ({ id, expectedReviewVersion: 1 })) },
+      'body.drafts',
+      { keyed: true },
+    );
+    // The draft and its event each, the sandbox, the head, the global check, the revision: 100.
+    const approved = await atLimitKeyed('POST', `${DRAFTS('approve-max')}/approve`, {
+      drafts: ids.slice(0, LIMITS.approveAllDrafts).map((id) => ({ id, expectedReviewVersion: 1 })),
+    });
+    expect(2 * LIMITS.approveAllDrafts + 4).toBe(PLATFORM.dynamodb.transactionItems);
+    expect(approved.body.drafts).toHaveLength(LIMITS.approveAllDrafts);
+    expect(approved.body.revision.version).toBe(1);
+    expect(Object.keys(approved.body.revision.policy.networkPolicies)).toHaveLength(
+      LIMITS.approveAllDrafts,
+    );
+    const last = await atLimit('GET', `${DRAFTS('approve-max')}?status=PENDING`);
+    expect(last.body.items.map((d: { metadata: { name: string } }) => d.metadata.name)).toEqual([
+      ids[LIMITS.approveAllDrafts],
+    ]);
+  });
+
+  it('an approval composing the largest policy, and one past it; undo gives the base back', async () => {
+    await atLimit('POST', '/v1/sandboxes', { name: 'compose-max', spec: {} });
+    const rule = ruleOfBytes(LIMITS.networkRuleBytes, 'c');
+    const base = baseFilling((b) => composePolicy(b, [{ ruleName: 'composed', rule }]));
+    await atLimit('PUT', '/v1/sandboxes/compose-max/config/policy', { policy: base });
+    const fits = await atLimit('POST', DRAFTS('compose-max'), { ruleName: 'composed', rule });
+    const over = await atLimit('POST', DRAFTS('compose-max'), {
+      ruleName: 'over',
+      rule: smallRule(1),
+    });
+    const approved = await atLimitKeyed(
+      'POST',
+      `${DRAFTS('compose-max')}/${fits.body.metadata.name}/approve`,
+      { expectedReviewVersion: 1 },
+    );
+    expect(objectBytes(approved.body.revision.policy)).toBe(LIMITS.policyBytes);
+    await pastLimit(
+      'POST',
+      `${DRAFTS('compose-max')}/${over.body.metadata.name}/approve`,
+      {},
+      'path.id',
+    );
+    await pastLimit('POST', `${DRAFTS('compose-max')}/approve`, {}, 'body.drafts');
+    const undone = await atLimit(
+      'POST',
+      `${DRAFTS('compose-max')}/${fits.body.metadata.name}/undo`,
+      {},
+    );
+    expect(undone.body.revision.policy).toEqual(base);
+  });
+
+  it('the policy head holds the approved rules until the object limit, and refuses the next', async () => {
+    // arrange: drafts of one large rule under other keys grant nothing new, but the head keeps
+    // each approval's rule so that an undo takes back only what no other approval grants
+    await atLimit('POST', '/v1/sandboxes', { name: 'head-max', spec: {} });
+    const rule = ruleOfBytes(LIMITS.networkRuleBytes, 'same');
+    const approved: Array<{ id: string; ruleName: string; rule: NetworkRule }> = [];
+    let next = 0;
+    const submit = async () => {
+      const res = await atLimit('POST', DRAFTS('head-max'), {
+        ruleName: 'same',
+        rule,
+        dedupKey: `same-${next++}`,
+      });
+      return res.body.metadata.name as string;
+    };
+
+    // act: approve until the head would pass the object limit
+    for (;;) {
+      const id = await submit();
+      const grant = { id, ruleName: 'same', rule };
+      if (objectBytes({ data: { base: {}, approved: [...approved, grant] } }) > LIMITS.objectBytes)
+        break;
+      await atLimit('POST', `${DRAFTS('head-max')}/${id}/approve`, {});
+      approved.push(grant);
+    }
+    expect(objectBytes({ data: { base: {}, approved } })).toBeGreaterThan(
+      LIMITS.objectBytes - LIMITS.networkRuleBytes - 200,
+    );
+
+    // assert
+    const refused = await call('GET', `${DRAFTS('head-max')}?status=PENDING`);
+    const [pending] = refused.body.items;
+    await pastLimit(
+      'POST',
+      `${DRAFTS('head-max')}/${pending.metadata.name}/approve`,
+      {},
+      'path.id',
+      { keyed: true },
+    );
+    await pastLimit('POST', `${DRAFTS('head-max')}/approve`, {}, 'body.drafts');
+    // Taking one back makes room again.
+    await atLimit('POST', `${DRAFTS('head-max')}/${approved[0]!.id}/reject`, {});
+    await atLimit('POST', `${DRAFTS('head-max')}/${pending.metadata.name}/approve`, {});
+  });
+});
+
+describe('the global policy at its limits', () => {
+  it('the largest global policy, the most revisions in pages, and its lifting', async () => {
+    try {
+      await atLimitKeyed('PUT', '/v1/config/policy', {
+        policy: { blob: value(LIMITS.policyBytes - 20) },
+      });
+      await pastLimit(
+        'PUT',
+        '/v1/config/policy',
+        { policy: { blob: value(LIMITS.policyBytes) } },
+        'body.policy',
+      );
+      for (let v = 2; v <= 100; v++) {
+        await atLimit('PUT', '/v1/config/policy', {
+          policy: { v, blob: value(LIMITS.policyBytes - 30) },
+          expectedPolicyVersion: v - 1,
+        });
+      }
+      const current = await atLimit('GET', '/v1/config/policy');
+      expect(current.body.version).toBe(100);
+      const { pages } = await allPages('/v1/config/policy/revisions?pageSize=1000');
+      expect(pages).toBeGreaterThan(1);
+      await pastLimit(
+        'GET',
+        '/v1/config/policy/revisions?pageSize=1001',
+        undefined,
+        'query.pageSize',
+      );
+      await pastLimit(
+        'DELETE',
+        `/v1/config/policy?expectedPolicyVersion=${Number.MAX_SAFE_INTEGER + 1}`,
+        undefined,
+        'query.expectedPolicyVersion',
+      );
+      await atLimitKeyed('DELETE', '/v1/config/policy?expectedPolicyVersion=100');
+    } finally {
+      // Sandbox policy writes below must find no global policy in force.
+      await call('DELETE', '/v1/config/policy');
+    }
   });
 });
 
