@@ -362,8 +362,7 @@ export async function approveDrafts(
       },
     ]);
   }
-  const ids = async () => {
-    if (named) return named.map((d) => d.id);
+  const pendingIds = async () => {
     const pending = await pendingDraftIds(ctx, sandbox);
     if (pending.length > LIMITS.approveAllDrafts) {
       throw new InvalidArgument([
@@ -376,8 +375,11 @@ export async function approveDrafts(
     return pending;
   };
   const expected = new Map((named ?? []).map((d) => [d.id, d.expectedReviewVersion]));
-  return decide(ctx, sandbox, ids, undefined, (state) => {
+  let approvesNone = false;
+  const ids = named ? named.map((d) => d.id) : pendingIds;
+  const res = await decide(ctx, sandbox, ids, undefined, (state) => {
     const chosen = state.drafts.filter((d) => named || d.data.status === 'PENDING');
+    approvesNone = chosen.length === 0;
     for (const draft of chosen) {
       const want = expected.get(draft.name);
       if (want !== undefined && want !== draft.data.reviewVersion) throw stale(draft);
@@ -397,6 +399,8 @@ export async function approveDrafts(
       field: 'body.drafts',
     };
   });
+  // Drafts listed as PENDING that others decided meanwhile are not this approval's.
+  return approvesNone ? { drafts: [], revision: null } : res;
 }
 
 /**
@@ -416,6 +420,9 @@ export async function clearDrafts(ctx: OperationContext, sandbox: string): Promi
       // Hits move the draft's version without a review: keep deciding until the deadline.
       until: deadlineOf(ctx),
       read: () => ctx.store.get<PolicyDraftData>(keys.draft(sandbox, id)),
+      // A concurrent clear that deleted the draft first: read again, and find it gone.
+      retry: (err) =>
+        err instanceof Aborted || (err instanceof NotFound && err.kind === Kind.PolicyDraft),
       plan: (draft) => {
         if (draft?.data.status !== 'PENDING') return { done: undefined };
         return {
@@ -498,9 +505,18 @@ async function decide(
   expectedReviewVersion: number | undefined,
   choose: (state: DecisionState) => Decision | undefined,
 ): Promise<DecisionResult> {
+  // Drafts the decision lists itself (approve-all of every PENDING one) that a clear deletes
+  // before its write are no longer PENDING: they are left out, and the decision taken again.
+  const listed = typeof ids === 'function';
   const res = await ctx.store.transactWithRetry<DecisionState, DecisionResult>({
     requestId: ctx.requestId,
     until: deadlineOf(ctx),
+    ...(listed
+      ? {
+          retry: (err: unknown) =>
+            err instanceof Aborted || (err instanceof NotFound && err.kind === Kind.PolicyDraft),
+        }
+      : {}),
     read: async () => {
       const wanted = typeof ids === 'function' ? await ids() : ids;
       const state = await readPolicyState(
@@ -508,9 +524,10 @@ async function decide(
         sandbox,
         wanted.map((id) => keys.draft(sandbox, id)),
       );
-      const drafts = state.extra.map((d, i) => {
+      const drafts = state.extra.flatMap((d, i) => {
+        if (!d && listed) return [];
         if (!d) throw new NotFound(Kind.PolicyDraft, wanted[i]!);
-        return d as StoredObject<PolicyDraftData>;
+        return [d as StoredObject<PolicyDraftData>];
       });
       return { ...state, drafts };
     },

@@ -354,6 +354,45 @@ describe('decisions', () => {
     expect(history.items.map((e) => e.data.type)).toEqual(['SUBMITTED']);
   });
 
+  it('concurrent clears all answer, and together delete each PENDING draft once', async () => {
+    // arrange
+    const name = await sandbox();
+    for (let i = 0; i < 8; i++) {
+      await submitDraft(ctx(), name, { ruleName: 'c', rule: rule(`c${i}.io`, [443]) });
+    }
+    // act: each clear lists the same drafts; all but one find each one gone under them
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, () => clearDrafts(ctx(), name)),
+    );
+    // assert
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const deleted = results.map((r) => (r.status === 'fulfilled' ? r.value : 0));
+    expect(deleted.reduce((a, b) => a + b, 0)).toBe(8);
+    expect((await listDrafts(ctx(), name, {})).items).toEqual([]);
+  });
+
+  it('approve-all of every PENDING draft racing a clear answers what it approved, never a 404', async () => {
+    for (let round = 0; round < 6; round++) {
+      // arrange
+      const name = await sandbox();
+      for (let i = 0; i < 6; i++) {
+        await submitDraft(ctx(), name, { ruleName: 'r', rule: rule(`r${i}.io`, [443]) });
+      }
+      // act
+      const [approved, cleared] = await Promise.allSettled([
+        approveDrafts(ctx(), name, {}),
+        clearDrafts(ctx(), name),
+      ]);
+      // assert: what the approval names is APPROVED, and the clear took the rest
+      expect(approved.status, JSON.stringify(approved)).toBe('fulfilled');
+      expect(cleared.status).toBe('fulfilled');
+      const drafts = approved.status === 'fulfilled' ? approved.value.drafts : [];
+      expect(drafts.map((d) => d.data.status)).toEqual(drafts.map(() => 'APPROVED'));
+      const left = (await listDrafts(ctx(), name, {})).items;
+      expect(left.map((d) => d.name).sort()).toEqual(drafts.map((d) => d.name).sort());
+    }
+  });
+
   it('deleting the sandbox deletes its drafts, their history, the head and the count', async () => {
     const name = await sandbox();
     const d = await submitDraft(ctx(), name, { ruleName: 'x', rule: rule('x.io', [443]) });

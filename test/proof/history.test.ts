@@ -8,6 +8,13 @@ import {
   rng,
   type View,
 } from '#test/support/history.ts';
+import { checkPolicyHistory } from '#test/support/policy-history.ts';
+import {
+  arrangePolicySandboxes,
+  POLICY_SANDBOXES,
+  policyOperation,
+  readPolicyFinals,
+} from '#test/support/policy-workload.ts';
 
 const SEED = Number(process.env.SEED ?? 20261129);
 const OPS = Number(process.env.OPS ?? 5000);
@@ -18,6 +25,8 @@ const COLD_PROVIDERS = Array.from({ length: 30 }, (_, i) => `cold-p${i}`);
 const ATTACHABLE = ['ap0', 'ap1', 'ap2', 'ap3'];
 const HOT_SANDBOXES = ['hot-s0', 'hot-s1'];
 const COLD_SANDBOXES = Array.from({ length: 10 }, (_, i) => `cold-s${i}`);
+/** The share of requests that are the policy lifecycle's (SPEC §7), on sandboxes of their own. */
+const POLICY_SHARE = 0.2;
 
 it(`a randomized concurrent workload keeps every version and change (SEED=${SEED}, OPS=${OPS})`, async () => {
   const { call, store } = await createTestApi();
@@ -32,12 +41,21 @@ it(`a randomized concurrent workload keeps every version and change (SEED=${SEED
     send: () => Promise<ApiResponse>,
     describe: (res: ApiResponse) => Partial<Event> = () => ({}),
   ): Promise<ApiResponse> {
+    const invokedAt = seq;
     const res = await send();
     // 503 is an allowed answer under contention (transaction conflicts outlasting the retries);
     // like every failure it must have changed nothing, which the checker verifies.
     const allowed = res.status < 500 || res.status === 503;
     expect(allowed, `#${seq} ${op} ${target.name}: ${JSON.stringify(res.body)}`).toBe(true);
-    events.push({ seq: seq++, client, op, ...target, status: res.status, ...describe(res) });
+    events.push({
+      seq: seq++,
+      invokedAt,
+      client,
+      op,
+      ...target,
+      status: res.status,
+      ...describe(res),
+    });
     return res;
   }
 
@@ -64,6 +82,7 @@ it(`a randomized concurrent workload keeps every version and change (SEED=${SEED
   // arrange
   for (const p of [...HOT_PROVIDERS, ...COLD_PROVIDERS, ...ATTACHABLE]) await createProvider(-1, p);
   for (const s of [...HOT_SANDBOXES, ...COLD_SANDBOXES]) await createSandbox(-1, s);
+  await arrangePolicySandboxes(record, call);
 
   const random = rng(SEED);
   let marker = 0;
@@ -74,8 +93,12 @@ it(`a randomized concurrent workload keeps every version and change (SEED=${SEED
     random.chance(0.7) ? random.pick(HOT_SANDBOXES) : random.pick(COLD_SANDBOXES);
 
   for (let i = 0; i < OPS; i++) {
-    const roll = random.next();
     const m = `m${marker++}`;
+    if (random.chance(POLICY_SHARE)) {
+      ops.push(policyOperation(random, call, record, m));
+      continue;
+    }
+    const roll = random.next();
     if (roll < 0.18) {
       const name = pickProvider();
       ops.push((c) =>
@@ -253,6 +276,9 @@ it(`a randomized concurrent workload keeps every version and change (SEED=${SEED
         );
         expect(list.status).toBe(200);
         for (const item of list.body.items as View[]) {
+          // The policy lifecycle's sandboxes are checkPolicyHistory's: their versions move with
+          // draft decisions, whose answers carry the draft, not the sandbox.
+          if (POLICY_SANDBOXES.includes(item.metadata.name)) continue;
           const kind = 'spec' in item ? 'Sandbox' : 'Provider';
           events.push({
             seq: seq++,
@@ -287,7 +313,10 @@ it(`a randomized concurrent workload keeps every version and change (SEED=${SEED
     finals.set(`Sandbox/${s}`, r.status === 200 ? r.body : undefined);
   }
   const settings = (await call('GET', '/v1/settings')).body;
-  const violations = checkHistory(events, finals, settings);
+  const violations = [
+    ...checkHistory(events, finals, settings),
+    ...checkPolicyHistory(events, await readPolicyFinals(call, store)),
+  ];
   if (violations.length) throw new Error(formatViolations(violations, SEED));
 
   // Cross-object bookkeeping agrees with the sandboxes: every ref count is the number of lists.
@@ -303,4 +332,10 @@ it(`a randomized concurrent workload keeps every version and change (SEED=${SEED
   const writes = events.filter((e) => e.write && e.status < 300).length;
   expect(writes).toBeGreaterThan(OPS / 4);
   expect(events.filter((e) => e.status === 409).length).toBeGreaterThan(0);
+  // The lifecycle was exercised: every kind of its writes succeeded, and clears deleted drafts.
+  const succeeded = new Set(events.filter((e) => e.policy && e.status < 300).map((e) => e.op));
+  for (const op of ['submit', 'edit', 'approve', 'reject', 'undo', 'approve-all', 'merge', 'put']) {
+    expect(succeeded, op).toContain(`policy-${op}`);
+  }
+  expect(events.some((e) => e.policy?.op === 'clear' && (e.policy.deleted ?? 0) > 0)).toBe(true);
 }, 600_000);

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import type { PolicyRecord } from './policy-history.ts';
 
 /** A deterministic PRNG (mulberry32) so a seed reproduces a workload. */
 export function rng(seed: number) {
@@ -26,10 +27,16 @@ export interface View {
 
 /** What a request did to one object, as recorded from its request and response. */
 export interface Event {
+  /** The order in which requests answered. */
   seq: number;
+  /**
+   * How many requests had answered when this one was sent: A answered before B was sent iff
+   * A.seq < B.invokedAt.
+   */
+  invokedAt?: number;
   client: number;
   op: string;
-  kind: 'Provider' | 'Sandbox' | 'GlobalSettings';
+  kind: 'Provider' | 'Sandbox' | 'GlobalSettings' | 'Policy';
   name: string;
   status: number;
   /** A write: 'change' (must bump), 'maybe' (may be a no-op, reported by the response). */
@@ -44,6 +51,8 @@ export interface Event {
   marker?: { field: 'config' | 'settings'; key: string };
   /** Attach/detach: the provider and whether the response says the call changed anything. */
   attachment?: { provider: string; attach: boolean; changed: boolean };
+  /** A request of the policy lifecycle (kind Policy, name the sandbox): `checkPolicyHistory`'s. */
+  policy?: PolicyRecord;
 }
 
 export interface Violation {
@@ -303,6 +312,7 @@ export function formatViolations(violations: Violation[], seed: number): string 
     const lines = v.excerpt.map(
       (e) =>
         `    #${e.seq} client ${e.client} ${e.op} → ${e.status}` +
+        (e.policy?.code ? ` ${e.policy.code} (${e.policy.detail})` : '') +
         (e.view ? ` v${e.view.metadata.resourceVersion}` : '') +
         (e.basedOn !== undefined ? ` (based on v${e.basedOn})` : ''),
     );
