@@ -64,8 +64,17 @@ export interface ContractSpec {
    * @default whether the method is POST
    */
   creates?: boolean;
-  /** A PUT that creates the object when it is missing: then 201 with `Location`, else `status`. */
+  /**
+   * A write that creates the object when it is missing (a PUT; a draft submit, which otherwise
+   * adds its hits to the draft of its dedupKey): then 201 with `Location`, else `status`.
+   */
   upsert?: boolean;
+  /**
+   * Whether the success body is one object that an ETag names. A route acting on many objects
+   * at once (approve-all, clear) answers none.
+   * @default whether the route has a scope and its response is no list
+   */
+  etag?: boolean;
   /**
    * The success body's media type; anything but JSON is a string body sent as is.
    * @default application/json

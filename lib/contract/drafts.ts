@@ -34,7 +34,8 @@ export const drafts = contractGroup('drafts', [
     params: NameParams,
     body: DraftSubmitBody,
     response: (v) => v.PolicyDraftView,
-    status: 201,
+    status: 200,
+    upsert: true,
     example: {
       params: { name: 'dev' },
       body: { ruleName: 'github', rule: RULE, dedupKey: 'github:443', rationale: 'denied 3 times' },
@@ -63,6 +64,7 @@ export const drafts = contractGroup('drafts', [
     query: DraftClearQuery,
     response: (v) => v.PolicyDraftsClearedView,
     status: 200,
+    etag: false,
     example: { params: { name: 'dev' } },
   }),
   contract({
@@ -77,6 +79,7 @@ export const drafts = contractGroup('drafts', [
     body: DraftApproveManyBody,
     response: (v) => v.PolicyDraftsApprovedView,
     status: 200,
+    etag: false,
     example: { params: { name: 'dev' }, body: {} },
   }),
   contract({

@@ -206,10 +206,13 @@ const PARAMETERS = {
   },
 };
 
-/** Whether a success response carries an ETag: every one but lists and the public routes. */
+/**
+ * Whether a success response carries an ETag: every one but lists, the public routes, and the
+ * routes that act on many objects.
+ */
 function hasEtag(route: Contract, schema: Json): boolean {
   const properties = (schema.properties ?? {}) as Record<string, unknown>;
-  return route.scope !== null && !('items' in properties);
+  return route.etag ?? (route.scope !== null && !('items' in properties));
 }
 
 /** The success body: its named schema, or the schema itself when it has no name. */

@@ -111,11 +111,30 @@ async function arrange() {
     providerName: 'conv-p',
     modelId: 'm',
   });
-  return { provider, sandbox, session, service, inference };
+  const rule = (host: string) => ({ endpoints: [{ host, ports: [443] }] });
+  await http('PATCH', '/v1/sandboxes/conv-sb/config/policy', {
+    operations: [{ op: 'addRule', ruleName: 'gh', rule: rule('api.github.com') }],
+  });
+  const drafts = '/v1/sandboxes/conv-sb/config/policy/drafts';
+  const draftBody = { ruleName: 'pypi', rule: rule('pypi.org'), dedupKey: 'pypi' };
+  const draft = await http('POST', drafts, draftBody);
+  // The same dedupKey again: a hit on the draft, 200.
+  const hit = await http('POST', drafts, draftBody);
+  const aDraft = `${drafts}/${draft.body.metadata.name}`;
+  await http('PATCH', aDraft, { rule: rule('pypi.org') });
+  await http('POST', `${aDraft}/approve`, {});
+  await http('POST', `${aDraft}/undo`, {});
+  await http('POST', `${aDraft}/reject`, { reason: 'not needed' });
+  await http('POST', drafts, { ruleName: 'npm', rule: rule('registry.npmjs.org') });
+  await http('POST', `${drafts}/approve`, {});
+  await http('POST', drafts, { ruleName: 'cargo', rule: rule('crates.io') });
+  // In force from here on: the sandbox policy writes above came first.
+  await http('PUT', '/v1/config/policy', { policy: { allow: ['*'] } });
+  return { provider, sandbox, session, service, inference, draft, hit };
 }
 
 /** A concrete path of a route template, naming the objects `arrange` made. */
-function concrete(template: string, sessionId: string): string {
+function concrete(template: string, made: { session: Answer; draft: Answer }): string {
   const name = template.startsWith('/v1/providers')
     ? 'conv-p'
     : template.startsWith('/v1/inference')
@@ -127,7 +146,9 @@ function concrete(template: string, sessionId: string): string {
     service: 'web',
     key: 'k1',
     version: '1',
-    id: sessionId,
+    id: template.includes('/drafts/')
+      ? (made.draft.body.metadata.name as string)
+      : (made.session.body.metadata.id as string),
   };
   return template.replace(/\{(\w+)\}/g, (_, k: string) => values[k]!);
 }
@@ -159,10 +180,9 @@ describe('HTTP conventions', () => {
   });
 
   it('serves HEAD on every GET route: the GET status and headers, no body', async () => {
-    const sessionId = made.session.body.metadata.id as string;
     const gets = routes.filter((r) => r.method === 'GET');
     for (const route of gets) {
-      const path = concrete(route.path, sessionId);
+      const path = concrete(route.path, made);
       // act
       const get = await http('GET', path);
       const head = await http('HEAD', path);
@@ -177,7 +197,14 @@ describe('HTTP conventions', () => {
   });
 
   it('answers every 201 with Location, the path that reads what it created', async () => {
-    const created = [made.provider, made.sandbox, made.session, made.service, made.inference];
+    const created = [
+      made.provider,
+      made.sandbox,
+      made.session,
+      made.service,
+      made.inference,
+      made.draft,
+    ];
     for (const res of created) expect(res.status).toBe(201);
     expect(created.map((r) => r.headers.location)).toEqual([
       '/v1/providers/conv-p',
@@ -185,8 +212,9 @@ describe('HTTP conventions', () => {
       `/v1/ssh-sessions/${made.session.body.metadata.id}`,
       '/v1/sandboxes/conv-sb/services/web',
       '/v1/inference/routes/conv-r',
+      `/v1/sandboxes/conv-sb/config/policy/drafts/${made.draft.body.metadata.name}`,
     ]);
-    for (const res of [made.provider, made.sandbox, made.service, made.inference]) {
+    for (const res of [made.provider, made.sandbox, made.service, made.inference, made.draft]) {
       const read = await http('GET', res.headers.location!);
       expect(read.status).toBe(200);
       expect(read.body.metadata.id).toBe(res.body.metadata.id);
@@ -195,6 +223,10 @@ describe('HTTP conventions', () => {
     const updated = await http('PUT', '/v1/sandboxes/conv-sb/services/web', { targetPort: 9090 });
     expect(updated.status).toBe(200);
     expect(updated.headers.location).toBeUndefined();
+    // So is a draft submit that finds the draft of its dedupKey.
+    expect(made.hit.status).toBe(200);
+    expect(made.hit.headers.location).toBeUndefined();
+    expect(made.hit.body.hitCount).toBe(2);
   });
 
   it('replays a keyed create with its Location', async () => {
@@ -209,7 +241,6 @@ describe('HTTP conventions', () => {
   });
 
   it('answers every successful DELETE with the ETag of what it deleted', async () => {
-    const sessionId = made.session.body.metadata.id as string;
     const deletes = routes.filter((r) => r.method === 'DELETE');
     // Children first: the sandbox's own delete removes them, the provider's needs it gone. The
     // global setting before the sandbox's: a key the global settings hold is not the sandbox's
@@ -220,6 +251,8 @@ describe('HTTP conventions', () => {
       'deleteGlobalSetting',
       'deleteSandboxSetting',
       'detachProvider',
+      'clearPolicyDrafts',
+      'deleteGlobalPolicy',
       'deleteSandbox',
       'deleteProvider',
     ];
@@ -227,9 +260,14 @@ describe('HTTP conventions', () => {
     for (const operationId of order) {
       const route = deletes.find((r) => r.operationId === operationId)!;
       // act
-      const res = await http('DELETE', concrete(route.path, sessionId));
+      const res = await http('DELETE', concrete(route.path, made));
       // assert
       expect({ operationId, status: res.status }).toEqual({ operationId, status: 200 });
+      if (operationId === 'clearPolicyDrafts') {
+        // It deletes every PENDING draft: no one object for an ETag to name.
+        expect([res.body, res.headers.etag]).toEqual([{ deleted: 1 }, undefined]);
+        continue;
+      }
       const object =
         res.body.metadata !== undefined ? res.body : (res.body.session ?? res.body.sandbox);
       const expected =

@@ -34,7 +34,7 @@ export const drafts = bindGroup(contracts, {
       const res = await submitDraft(ctx, params.name, body);
       return res.created
         ? created(res.draft, draftView, pathTo(DRAFT, { name: params.name, id: res.draft.name }))
-        : { ...one(res.draft, draftView), status: 200 };
+        : one(res.draft, draftView);
     },
   },
   listPolicyDrafts: {
