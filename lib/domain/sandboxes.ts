@@ -166,7 +166,12 @@ export async function deleteSandbox(
         });
       }
       if (settings && !settings.frozen) {
-        ops.push({ type: 'freeze', key: keys.sandboxSettings(name) });
+        ops.push({
+          type: 'freeze',
+          key: keys.sandboxSettings(name),
+          // Gone under a concurrent delete of the sandbox, which froze it first: read again.
+          failure: () => new Aborted(Kind.SandboxSettings, name, 1, undefined),
+        });
       } else if (!settings) {
         // Written before settings objects existed: none may appear while the mark is made.
         ops.push({

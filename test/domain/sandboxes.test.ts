@@ -82,6 +82,75 @@ describe('sandboxes', () => {
     const children = await store.queryAll(keys.sandboxPartition(name));
     expect(children).toEqual([]);
   });
+
+  it('a delete that read the settings before a concurrent delete removed them never answers 500', async () => {
+    // arrange: delete A reads the settings unfrozen; its read of the sandbox is held until
+    // delete B has marked the sandbox and removed its children (the settings among them), and
+    // B's last write is held until A has answered
+    const name = (await sandbox()).metadata.name;
+    await call('PUT', `/v1/sandboxes/${name}/config/settings/mode`, { body: { value: 'x' } });
+    const sandboxKey = keys.sandbox(name);
+    const settingsKey = keys.sandboxSettings(name);
+    type Key = { pk?: string; sk?: string };
+    interface Input {
+      Key?: Key;
+      TransactItems?: Array<Record<string, { Key?: Key; Item?: Key }>>;
+    }
+    const is = (k: Key | undefined, key: Key) => k?.pk === key.pk && k?.sk === key.sk;
+    // A delete is a tombstone Put: its key is in its Item.
+    const writesSandbox = (input: Input) =>
+      (input.TransactItems ?? []).some((t) =>
+        Object.values(t).some((op) => is(op.Key ?? op.Item, sandboxKey)),
+      );
+    const signal = () => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      return { promise, resolve };
+    };
+    const settingsRead = signal();
+    const bLastWriteHeld = signal();
+    const aAnswered = signal();
+    let sandboxReads = 0;
+    let settingsReads = 0;
+    let sandboxWrites = 0;
+    const hold = `hold-${name}`;
+    store.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const command = (context as { commandName?: string }).commandName ?? '';
+        const input = args.input as Input;
+        if (command.startsWith('Get') && is(input.Key, sandboxKey) && ++sandboxReads === 1) {
+          await bLastWriteHeld.promise;
+        }
+        if (command.startsWith('TransactWrite') && writesSandbox(input) && ++sandboxWrites === 2) {
+          bLastWriteHeld.resolve();
+          await aAnswered.promise;
+        }
+        const result = await next(args);
+        if (command.startsWith('Get') && is(input.Key, settingsKey) && ++settingsReads === 1) {
+          settingsRead.resolve();
+        }
+        return result;
+      },
+      { step: 'initialize', name: hold },
+    );
+    try {
+      // act
+      const a = call('DELETE', `/v1/sandboxes/${name}`).then((res) => {
+        aAnswered.resolve();
+        return res;
+      });
+      await settingsRead.promise;
+      const [first, second] = await Promise.all([a, call('DELETE', `/v1/sandboxes/${name}`)]);
+      // assert: one of them deleted it, the other found it gone
+      const answers = [first, second].map((r) => `${r.status} ${r.body?.code ?? ''}`.trim());
+      expect(answers.sort()).toEqual(['200', '404 NOT_FOUND']);
+      expect((await call('GET', `/v1/sandboxes/${name}`)).status).toBe(404);
+    } finally {
+      store.client.middlewareStack.remove(hold);
+    }
+  });
 });
 
 describe('limits found by fuzzing', () => {
