@@ -1,7 +1,7 @@
 import { NotFound } from '#lib/errors.ts';
 import type { Store } from '#lib/store/store.ts';
 import type { TransactOp } from '#lib/store/transact.ts';
-import type { StoredObject } from '#lib/store/types.ts';
+import type { ItemKey, StoredObject } from '#lib/store/types.ts';
 import { childPrefix, Kind, keys } from './keys.ts';
 
 /**
@@ -34,10 +34,13 @@ export function leftoversMarker(sandbox: string, draftId: string, generation: st
   };
 }
 
-/** Deletes a cleared draft's events of its generation, then its marker. Idempotent. */
+/**
+ * Deletes a cleared draft's events of its generation, then its marker. Idempotent. A marker
+ * whose version is known (the clear that just wrote it) is deleted without reading it.
+ */
 export async function finishDraftCleanup(
   store: Store,
-  marker: Pick<StoredObject<DraftLeftoversData>, 'data'>,
+  marker: Pick<StoredObject<DraftLeftoversData>, 'data'> & { resourceVersion?: number },
   requestId: string,
 ): Promise<void> {
   const { sandboxName, draftId, generation } = marker.data;
@@ -45,22 +48,25 @@ export async function finishDraftCleanup(
     keys.sandboxPartition(sandboxName),
     `${childPrefix.draftEvent}${draftId}#${generation}#`,
   );
-  const leftovers = [...events];
-  const current = await store.get(keys.draftLeftovers(sandboxName, draftId, generation));
-  if (current) leftovers.push(current);
-  for (let i = 0; i < leftovers.length; i += CONCURRENCY) {
+  const remove = (
+    key: ItemKey,
+    subject: { kind: string; name: string },
+    opts: { current?: StoredObject<unknown> } | { expectedResourceVersion: number },
+  ) =>
+    store.delete(key, subject, { requestId: `${requestId}:${key.sk}`, ...opts }).catch((err) => {
+      if (!(err instanceof NotFound)) throw err;
+    });
+  for (let i = 0; i < events.length; i += CONCURRENCY) {
     await Promise.all(
-      leftovers.slice(i, i + CONCURRENCY).map(async (item) => {
-        try {
-          await store.delete(
-            item.key,
-            { kind: item.kind, name: item.name },
-            { requestId: `${requestId}:${item.key.sk}`, current: item },
-          );
-        } catch (err) {
-          if (!(err instanceof NotFound)) throw err;
-        }
-      }),
+      events.slice(i, i + CONCURRENCY).map((e) => remove(e.key, e, { current: e })),
     );
   }
+  const key = keys.draftLeftovers(sandboxName, draftId, generation);
+  const subject = { kind: Kind.PolicyDraftLeftovers, name: `${draftId}-${generation}` };
+  if (marker.resourceVersion) {
+    await remove(key, subject, { expectedResourceVersion: marker.resourceVersion });
+    return;
+  }
+  const current = await store.get(key);
+  if (current) await remove(key, subject, { current });
 }

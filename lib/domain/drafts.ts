@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import {
   Aborted,
   AlreadyExists,
@@ -6,7 +7,8 @@ import {
   InvalidArgument,
   NotFound,
 } from '#lib/errors.ts';
-import { change, where } from '#lib/store/expression.ts';
+import { PLATFORM } from '#lib/platform-limits.ts';
+import { change, field, where } from '#lib/store/expression.ts';
 import type { TransactPlan } from '#lib/store/store.ts';
 import type { TransactOp, TransactResult } from '#lib/store/transact.ts';
 import type { Page, StoredObject } from '#lib/store/types.ts';
@@ -404,60 +406,101 @@ export async function approveDrafts(
 }
 
 /**
- * Deletes the drafts still PENDING, each in its own transaction conditioned on it being
- * PENDING (one approved meanwhile stays), and then their events. Answers how many went.
+ * Deletes the drafts still PENDING and then their events; answers how many went. The drafts
+ * go in transactions of up to {@link CLEAR_CHUNK}, each draft conditioned on being PENDING (one
+ * approved meanwhile stays; hits, which move only its version and counters, never hold it off)
+ * with its order record, a leftovers marker, the count and a check that the sandbox accepts
+ * children. A chunk whose condition failed reads its drafts again and goes again without the
+ * ones no longer PENDING, until the request's deadline. Events are deleted after, as long as
+ * the deadline allows; the reconciler finishes what is left, from the markers.
  */
 export async function clearDrafts(ctx: OperationContext, sandbox: string): Promise<number> {
   const [box] = await ctx.store.getMany([keys.sandbox(sandbox)]);
   if (!box) throw new NotFound(Kind.Sandbox, sandbox);
-  let deleted = 0;
-  for (const id of await pendingDraftIds(ctx, sandbox)) {
-    const gone = await ctx.store.transactWithRetry<
-      StoredObject<PolicyDraftData> | undefined,
-      string | undefined
-    >({
-      requestId: `${ctx.requestId}:${id}`,
-      // Hits move the draft's version without a review: keep deciding until the deadline.
-      until: deadlineOf(ctx),
-      read: () => ctx.store.get<PolicyDraftData>(keys.draft(sandbox, id)),
-      // A concurrent clear that deleted the draft first: read again, and find it gone.
+  const until = deadlineOf(ctx);
+  const pending = await pendingDrafts(ctx, sandbox);
+  const cleared: Array<{ id: string; generation: string }> = [];
+  for (let i = 0; i < pending.length; i += CLEAR_CHUNK) {
+    const chunk = pending.slice(i, i + CLEAR_CHUNK);
+    const res = await ctx.store.transactWithRetry<StoredObject<PolicyDraftData>[], typeof cleared>({
+      requestId: `${ctx.requestId}:${i}`,
+      until,
+      // The first attempt deletes the drafts as the listing read them.
+      read: async (attempt) =>
+        attempt === 1
+          ? chunk
+          : (await ctx.store.getMany<PolicyDraftData>(chunk.map((d) => d.key))).filter(
+              (d): d is StoredObject<PolicyDraftData> => d?.data.status === 'PENDING',
+            ),
+      // A draft a concurrent clear deleted first, or one decided meanwhile: read again.
       retry: (err) =>
         err instanceof Aborted || (err instanceof NotFound && err.kind === Kind.PolicyDraft),
-      plan: (draft) => {
-        if (draft?.data.status !== 'PENDING') return { done: undefined };
+      plan: (drafts) => {
+        if (drafts.length === 0) return { done: [] };
         return {
           ops: [
-            { type: 'delete', subject: draftSubject(id), base: draft },
-            {
-              type: 'deleteRecord',
-              key: keys.draftOrder(sandbox, draft.data.firstSeenAt, id),
-            },
-            { type: 'counter', key: keys.draftCount(sandbox), by: -1 },
-            leftoversMarker(sandbox, id, draft.data.generation),
+            ...drafts.flatMap((draft): TransactOp[] => [
+              {
+                type: 'delete',
+                subject: draftSubject(draft.name),
+                base: draft,
+                anyVersion: true,
+                condition: where.equals(field('status'), 'PENDING'),
+              },
+              {
+                type: 'deleteRecord',
+                key: keys.draftOrder(sandbox, draft.data.firstSeenAt, draft.name),
+              },
+              leftoversMarker(sandbox, draft.name, draft.data.generation),
+            ]),
+            { type: 'counter', key: keys.draftCount(sandbox), by: -drafts.length },
             sandboxAcceptsChildren(sandbox),
           ],
-          result: () => draft.data.generation,
+          result: () => drafts.map((d) => ({ id: d.name, generation: d.data.generation })),
         };
       },
     });
-    ctx.stats.attempts += gone.attempts;
-    if (!gone.value) continue;
-    deleted++;
-    await finishDraftCleanup(
-      ctx.store,
-      { data: { sandboxName: sandbox, draftId: id, generation: gone.value } },
-      ctx.requestId,
+    ctx.stats.attempts += res.attempts;
+    cleared.push(...res.value);
+  }
+  // The events, a few drafts at a time, while the deadline allows.
+  for (let i = 0; i < cleared.length && Date.now() + CLEANUP_MARGIN_MS < until; i += 8) {
+    await Promise.all(
+      cleared
+        .slice(i, i + 8)
+        .map(({ id, generation }) =>
+          finishDraftCleanup(
+            ctx.store,
+            { data: { sandboxName: sandbox, draftId: id, generation }, resourceVersion: 1 },
+            `${ctx.requestId}:${id}`,
+          ),
+        ),
     );
   }
-  return deleted;
+  return cleared.length;
 }
 
-async function pendingDraftIds(ctx: OperationContext, sandbox: string): Promise<string[]> {
+/**
+ * Drafts one clear transaction deletes: 3 items each (the draft, its order record, its
+ * marker), with the count and the sandbox check, within DynamoDB's 100 items.
+ */
+const CLEAR_CHUNK = Math.floor((PLATFORM.dynamodb.transactionItems - 2) / 3);
+/** Time kept back from the deadline for one more round of event cleanup. */
+const CLEANUP_MARGIN_MS = 1_000;
+
+async function pendingDrafts(
+  ctx: OperationContext,
+  sandbox: string,
+): Promise<StoredObject<PolicyDraftData>[]> {
   const drafts = await ctx.store.queryAll<PolicyDraftData>(
     keys.sandboxPartition(sandbox),
     childPrefix.draft,
   );
-  return drafts.filter((d) => d.data.status === 'PENDING').map((d) => d.name);
+  return drafts.filter((d) => d.data.status === 'PENDING');
+}
+
+async function pendingDraftIds(ctx: OperationContext, sandbox: string): Promise<string[]> {
+  return (await pendingDrafts(ctx, sandbox)).map((d) => d.name);
 }
 
 // --- Decisions ---
@@ -531,8 +574,11 @@ async function decide(
       });
       return { ...state, drafts };
     },
-    plan: (state): TransactPlan<DecisionResult> => {
+    plan: (state, attempt): TransactPlan<DecisionResult> => {
       assertNotDeleting(state.sandbox);
+      // After a conflict, the drafts are written conditioned on their review, not their
+      // version: a stream of hits, each moving the version, cannot outlast the decision.
+      const hitsRaced = attempt > 1;
       const first = state.drafts[0];
       if (first && expectedReviewVersion !== undefined) {
         if (first.data.reviewVersion !== expectedReviewVersion) throw stale(first);
@@ -560,15 +606,20 @@ async function decide(
       const policyVersion = policy?.version ?? state.sandbox.data.latestPolicyVersion;
       // The policy's ops first, so its results keep their places in the transaction's.
       const policyOps = policy ? policy.ops : [sandboxAcceptsChildren(sandbox)];
-      const draftOps: TransactOp[] = decision.drafts.flatMap(({ draft, next, event, reason }) => {
-        const data: PolicyDraftData = {
+      const draftData = decision.drafts.map(
+        ({ next, event }): PolicyDraftData => ({
           ...next,
           ...(decision.appliesPolicy ? { appliedPolicyVersion: policyVersion } : {}),
           ...(event === 'APPROVED' || event === 'REJECTED' ? { decidedAt: at } : {}),
-        };
+        }),
+      );
+      const draftOps: TransactOp[] = decision.drafts.flatMap(({ draft, event, reason }, i) => {
+        const data = draftData[i]!;
         const recordsPolicy = decision.appliesPolicy || (decision.changesPolicy && policy?.creates);
         return [
-          { type: 'update', subject: draftSubject(draft.name), base: draft, data },
+          hitsRaced && !ctx.expectedResourceVersion
+            ? reviewUpdate(draft, data)
+            : { type: 'update', subject: draftSubject(draft.name), base: draft, data },
           eventOp(sandbox, draft.name, data, event, at, {
             ...(recordsPolicy ? { policyVersion } : {}),
             reason,
@@ -579,7 +630,13 @@ async function decide(
         ops: [...policyOps, ...draftOps],
         result: (tx: TransactResult) => ({
           drafts: decision.drafts.map(
-            (_, i) => tx.objects[policyOps.length + i * 2] as StoredObject<PolicyDraftData>,
+            ({ draft }, i) =>
+              (tx.objects[policyOps.length + i * 2] as StoredObject<PolicyDraftData>) ?? {
+                ...draft,
+                data: draftData[i]!,
+                resourceVersion: draft.resourceVersion + 1,
+                reread: true,
+              },
           ),
           revision: policy ? policy.revision(tx) : null,
         }),
@@ -587,8 +644,44 @@ async function decide(
     },
   });
   ctx.stats.attempts += res.attempts;
-  return res.value;
+  const { drafts, revision } = res.value;
+  if (!drafts.some((d) => 'reread' in d)) return res.value;
+  // Written at any version, their versions are known only by reading them: the drafts as they
+  // are now, with the hits counted since (one a clear deleted meanwhile: as it was written).
+  const read = await ctx.store.getMany<PolicyDraftData>(drafts.map((d) => d.key));
+  return {
+    drafts: drafts.map((d, i) => {
+      const { reread: _, ...written } = d as StoredObject<PolicyDraftData> & { reread?: true };
+      return read[i]?.id === d.id ? read[i]! : written;
+    }),
+    revision,
+  };
 }
+
+/**
+ * A decision's write of a draft that hits may be moving: the fields the review changes (never
+ * `hitCount` or `lastSeenAt`, which hits own), conditioned on the review it was decided on —
+ * the draft's id, status and `reviewVersion`, which every other decision moves.
+ */
+function reviewUpdate(draft: StoredObject<PolicyDraftData>, next: PolicyDraftData): TransactOp {
+  const changes = (Object.keys(next) as Array<keyof PolicyDraftData>)
+    .filter((k) => !HIT_FIELDS.has(k) && !isDeepStrictEqual(next[k], draft.data[k]))
+    .map((k) => change.set([k], next[k]));
+  return {
+    type: 'update',
+    subject: draftSubject(draft.name),
+    base: draft,
+    changes,
+    anyVersion: true,
+    condition: where.and(
+      where.equals(field('reviewVersion'), draft.data.reviewVersion),
+      where.equals(field('status'), draft.data.status),
+    ),
+  };
+}
+
+/** The fields hits write, with no read: a decision leaves them to the hits. */
+const HIT_FIELDS = new Set<keyof PolicyDraftData>(['hitCount', 'lastSeenAt']);
 
 function decided(draft: StoredObject<PolicyDraftData>, status: DraftStatus): PolicyDraftData {
   return { ...draft.data, status, reviewVersion: draft.data.reviewVersion + 1 };

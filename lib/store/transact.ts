@@ -44,6 +44,18 @@ interface Guarded {
   failure?: FailureExplainer;
 }
 
+/**
+ * `anyVersion`: the write is conditioned on the base's id and on its own `condition` (the fields
+ * the change depends on) instead of the base's version, so a write that commutes with it (a
+ * counter moved by a blind UpdateItem) never makes it fail. An update then needs `changes`
+ * (writing the whole data would undo what commuted) and still moves the version by one; its
+ * new object is not known without a read, so its entry in `objects` is undefined. A delete
+ * turns the item into a tombstone in place, at the version it is at.
+ */
+interface AnyVersion {
+  anyVersion?: boolean;
+}
+
 export type TransactOp =
   | { type: 'create'; object: NewObject<unknown> }
   | ({
@@ -59,13 +71,15 @@ export type TransactOp =
        */
       changes?: readonly Change[];
       expectedId?: string;
-    } & Guarded)
+    } & Guarded &
+      AnyVersion)
   | ({
       type: 'delete';
       subject: Subject;
       base: StoredObject<unknown>;
       expectedId?: string;
-    } & Guarded)
+    } & Guarded &
+      AnyVersion)
   | { type: 'check'; key: ItemKey; condition: Condition; failure: FailureExplainer }
   /** Moves a counter record (created at 0 on first use); no version, no receipt. */
   | ({ type: 'counter'; key: ItemKey; by: number } & Guarded)
@@ -99,6 +113,22 @@ function objectCondition(base: StoredObject<unknown>, expectedId?: string): Cond
     ...(expectedId ? [where.id(expectedId)] : []),
   );
 }
+
+/** The condition of an `anyVersion` write: the same object (its id), live and not frozen. */
+function anyVersionCondition(base: StoredObject<unknown>): Condition {
+  return where.and(where.live(), where.notFrozen(), where.id(base.id));
+}
+
+/** What a tombstone does not keep of the object it replaces (it keeps key, kind, id, version). */
+const TOMBSTONE_DROPS = [
+  A.name,
+  A.createdAt,
+  A.updatedAt,
+  A.labels,
+  A.data,
+  A.gsi1pk,
+  A.gsi1sk,
+] as const;
 
 const conditionOf = (...parts: Array<Condition | undefined>): Condition | undefined => {
   const present = parts.filter((c): c is Condition => c !== undefined);
@@ -152,7 +182,13 @@ export async function transactWrite(
       }
       case 'update': {
         const expected = op.base.resourceVersion;
-        const condition = conditionOf(objectCondition(op.base, op.expectedId), op.condition);
+        if (op.anyVersion && !op.changes) {
+          throw new Error('an update at any version writes structured changes, not whole data');
+        }
+        const condition = conditionOf(
+          op.anyVersion ? anyVersionCondition(op.base) : objectCondition(op.base, op.expectedId),
+          op.condition,
+        );
         const { set, remove } = op.changes
           ? renderChanges(op.changes, p)
           : { set: [`${p.name(A.data)} = ${p.value(op.data)}`], remove: [] };
@@ -160,9 +196,14 @@ export async function transactWrite(
           `${p.name(A.updatedAt)} = ${p.value(at)}`,
           `${p.name(A.receipt)} = ${p.value(opts.requestId)}`,
         );
-        const update = updateExpression(set, remove, versionBump(expected, p));
+        const bump = op.anyVersion ? { add: `${p.name(A.version)} ${p.value(1)}` } : undefined;
+        const update = updateExpression(set, remove, bump ?? versionBump(expected, p));
         const newData = op.changes ? applyChanges(op.base.data, op.changes) : op.data;
-        objects.push({ ...op.base, data: newData, resourceVersion: expected + 1, updatedAt: at });
+        objects.push(
+          op.anyVersion
+            ? undefined
+            : { ...op.base, data: newData, resourceVersion: expected + 1, updatedAt: at },
+        );
         return {
           Update: {
             TableName,
@@ -175,6 +216,24 @@ export async function transactWrite(
       }
       case 'delete': {
         objects.push(undefined);
+        if (op.anyVersion) {
+          // The tombstone is made in place, so the version stays what it is, unread.
+          const set = [
+            `${p.name(A.tombstone)} = ${p.value(true)}`,
+            `${p.name(A.receipt)} = ${p.value(opts.requestId)}`,
+            `${p.name(A.expiresAt)} = ${p.value(Math.floor(Date.now() / 1000) + TOMBSTONE_TTL_SECONDS)}`,
+          ];
+          const remove = TOMBSTONE_DROPS.map((a) => p.name(a));
+          return {
+            Update: {
+              TableName,
+              Key: op.base.key,
+              UpdateExpression: updateExpression(set, remove, {}),
+              ...rendered(p, conditionOf(anyVersionCondition(op.base), op.condition)),
+              ReturnValuesOnConditionCheckFailure,
+            },
+          };
+        }
         return {
           Put: {
             TableName,
@@ -330,6 +389,8 @@ function assertWithinTransactionLimits(count: number, bytes: number): void {
 function alreadyApplied(op: TransactOp, old: Item | undefined, requestId: string): boolean {
   if (!old || old[A.receipt] !== requestId) return false;
   if (op.type === 'create') return isLive(old) && versionOf(old) === 1;
+  // The receipt is this attempt's own; at any version, it is all there is to go by.
+  if (op.type === 'update' && op.anyVersion) return isLive(old);
   if (op.type === 'update') return isLive(old) && versionOf(old) === op.base.resourceVersion + 1;
   if (op.type === 'delete') return old[A.tombstone] === true;
   return false;
@@ -347,8 +408,11 @@ function explain(op: TransactOp, old: Item | undefined): Error {
     case 'delete': {
       if (!isLive(old)) return new NotFound(op.subject.kind, op.subject.name);
       const version = versionOf(old);
-      const idMismatch = op.expectedId !== undefined && old[A.id] !== op.expectedId;
-      if (version !== op.base.resourceVersion || idMismatch || !op.failure) {
+      const idMismatch = op.anyVersion
+        ? old[A.id] !== op.base.id
+        : op.expectedId !== undefined && old[A.id] !== op.expectedId;
+      const versionMoved = !op.anyVersion && version !== op.base.resourceVersion;
+      if (versionMoved || idMismatch || !op.failure) {
         return new Aborted(op.subject.kind, op.subject.name, version, toObject(old));
       }
       return op.failure(old);

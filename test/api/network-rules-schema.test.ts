@@ -478,8 +478,8 @@ describe('a merge body', () => {
       'body',
     ],
     [
-      'expectedPolicyVersion 0',
-      { operations: [{ op: 'removeRule', ruleName: 'x' }], expectedPolicyVersion: 0 },
+      'a negative expectedPolicyVersion',
+      { operations: [{ op: 'removeRule', ruleName: 'x' }], expectedPolicyVersion: -1 },
       'body.expectedPolicyVersion',
     ],
     [

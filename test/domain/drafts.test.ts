@@ -19,6 +19,7 @@ import { policyElements, ruleElements, unionElements } from '#lib/domain/network
 import { mergePolicy, putPolicy } from '#lib/domain/policy.ts';
 import { createSandbox, deleteSandbox } from '#lib/domain/sandboxes.ts';
 import type { PolicyDraftData, SandboxData } from '#lib/domain/types.ts';
+import { COUNT } from '#lib/store/expression.ts';
 import type { Store } from '#lib/store/store.ts';
 import { createTestStore } from '#test/support/store.ts';
 
@@ -287,6 +288,22 @@ describe('decisions', () => {
     );
   });
 
+  it('a merge expecting revision 0 lands on a sandbox without a policy, and only there', async () => {
+    const name = await sandbox();
+    const op = { op: 'addRule' as const, ruleName: 'z', rule: rule('zero.example.com', [443]) };
+    const first = await mergePolicy(ctx(), name, { operations: [op], expectedPolicyVersion: 0 });
+    expect(first.revision!.data.version).toBe(1);
+    await expect(
+      mergePolicy(ctx(), name, {
+        operations: [{ op: 'removeRule', ruleName: 'z' }],
+        expectedPolicyVersion: 0,
+      }),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(policyElements(await policyOf(name))).toEqual(
+      ruleElements('z', rule('zero.example.com', [443])),
+    );
+  });
+
   it('a PUT keeps the approved drafts in force on top of its policy', async () => {
     const name = await sandbox();
     const d = await submitDraft(ctx(), name, { ruleName: 'keep', rule: rule('keep.io', [443]) });
@@ -401,6 +418,37 @@ describe('decisions', () => {
     await deleteSandbox(ctx(), name);
     const left = await store.queryAll(keys.sandboxPartition(name));
     expect(left.map((i) => i.key.sk)).toEqual([]);
+  });
+});
+
+describe('a clear of many drafts', () => {
+  it('deletes 32 drafts per transaction; past its deadline it leaves their events to the reconciler', async () => {
+    const { reconcile } = await import('#lib/jobs/reconciler.ts');
+    // arrange: 70 PENDING drafts, three transactions' worth
+    const name = await sandbox();
+    for (let i = 0; i < 70; i++) {
+      await submitDraft(ctx(), name, { ruleName: 'm', rule: rule(`m${i}.io`, [443]) });
+    }
+    const partition = keys.sandboxPartition(name);
+    // act: a deadline too close for any cleanup after the transactions
+    let deleted = 0;
+    const requests = await requestsOf(async () => {
+      deleted = await clearDrafts(ctx({ deadline: Date.now() + 500 }), name);
+    });
+    // assert: every draft went, in 3 transactions, with no read of any of them
+    expect(deleted).toBe(70);
+    expect(requests).toEqual({ BatchGetItem: 1, Query: 1, TransactWriteItems: 3 });
+    expect((await listDrafts(ctx(), name, {})).items).toEqual([]);
+    expect(await store.queryAll(partition, 'drafthist#')).toHaveLength(70);
+    expect(await store.queryAll(partition, 'draftgone#')).toHaveLength(70);
+    const result = await reconcile(store);
+    expect(result.draftLeftoversRemoved).toBe(70);
+    expect(await store.queryAll(partition, 'drafthist#')).toEqual([]);
+    expect(await store.queryAll(partition, 'draftgone#')).toEqual([]);
+    // The count went down with them.
+    expect((await store.records.get(keys.draftCount(name)))?.[COUNT]).toBe(0);
+    const again = await submitDraft(ctx(), name, { ruleName: 'm', rule: rule('m0.io', [443]) });
+    expect(again.created).toBe(true);
   });
 });
 

@@ -533,8 +533,8 @@ export const expectedRequests = {
   clearPolicyDrafts: {
     '': {
       variant: 'one PENDING draft with one event',
-      cost: { BatchGetItem: 1, Query: 2, GetItem: 2, TransactWriteItems: 1, PutItem: 2 },
-      source: `${LIFECYCLE}, "Writes": the PENDING drafts found by one consistent Query; per draft one read, one transaction (the draft, its order record, the count, a leftovers marker), then its events (one Query, a tombstone each) and the marker (a read, a tombstone)`,
+      cost: { BatchGetItem: 1, Query: 2, TransactWriteItems: 1, PutItem: 2 },
+      source: `${LIFECYCLE}, "Writes": the PENDING drafts found by one consistent Query; one transaction per 32 of them (each draft, its order record and a leftovers marker; the count), then per draft its events (one Query, a tombstone each) and the marker (a tombstone, at the version the transaction wrote)`,
     },
   },
   listPolicyDraftHistory: {

@@ -375,6 +375,107 @@ describe('transactions', () => {
   });
 });
 
+describe('transaction writes at any version', () => {
+  it('an update lands on a version moved meanwhile, moves it by one, and keeps what commuted', async () => {
+    // arrange: the base read at 1; a commuting write moves the object to 2
+    const a = fresh();
+    const { object: base } = await createWidget(a);
+    await store.update(key(a), subject(a), setEntry('hit', '1'), { requestId: rid() });
+    // act
+    const res = await store.transact(
+      [
+        {
+          type: 'update',
+          subject: subject(a),
+          base,
+          changes: [change.append(['tags'], ['reviewed'])],
+          anyVersion: true,
+          condition: where.sizeBelow(field('tags'), 1),
+        },
+      ],
+      { requestId: rid() },
+    );
+    // assert: unknown without a read, so no object is answered
+    expect(res.objects).toEqual([undefined]);
+    const item = await rawItem(a);
+    expect(item?.resource_version).toBe(3);
+    expect(item?.data).toEqual({ entries: { hit: '1' }, tags: ['reviewed'] });
+  });
+
+  it('its own condition failing is ABORTED with the current object, and nothing changes', async () => {
+    const a = fresh();
+    const { object: base } = await createWidget(a);
+    await store.update(key(a), subject(a), addTag('t'), { requestId: rid() });
+    const err = await store
+      .transact(
+        [
+          {
+            type: 'update',
+            subject: subject(a),
+            base,
+            changes: [change.append(['tags'], ['reviewed'])],
+            anyVersion: true,
+            condition: where.sizeBelow(field('tags'), 1),
+          },
+        ],
+        { requestId: rid() },
+      )
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(Aborted);
+    expect(err.currentResourceVersion).toBe(2);
+    expect((await rawItem(a))?.data.tags).toEqual(['t']);
+  });
+
+  it('the object deleted and created again under its name (a new id) is ABORTED', async () => {
+    const a = fresh();
+    const { object: base } = await createWidget(a);
+    await store.delete(key(a), subject(a), { requestId: rid(), expectedResourceVersion: 1 });
+    await createWidget(a);
+    const err = await store
+      .transact(
+        [
+          {
+            type: 'update',
+            subject: subject(a),
+            base,
+            changes: [change.append(['tags'], ['reviewed'])],
+            anyVersion: true,
+          },
+        ],
+        { requestId: rid() },
+      )
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(Aborted);
+    expect((await rawItem(a))?.data.tags).toEqual([]);
+  });
+
+  it('a delete makes the tombstone in place, at the version the object is at', async () => {
+    const a = fresh();
+    const { object: base } = await createWidget(a, { team: 'x' });
+    await store.update(key(a), subject(a), setEntry('hit', '1'), { requestId: rid() });
+    await store.transact([{ type: 'delete', subject: subject(a), base, anyVersion: true }], {
+      requestId: rid(),
+    });
+    const item = await rawItem(a);
+    expect(item).toMatchObject({ tombstone: true, resource_version: 2, id: base.id });
+    expect(item).not.toHaveProperty('data');
+    expect(item).not.toHaveProperty('labels');
+    expect(await store.get(key(a))).toBeUndefined();
+  });
+
+  it('an update at any version writes structured changes, never the whole data', async () => {
+    const a = fresh();
+    const { object: base } = await createWidget(a);
+    await expect(
+      store.transact(
+        [{ type: 'update', subject: subject(a), base, data: base.data, anyVersion: true }],
+        { requestId: rid() },
+      ),
+    ).rejects.toThrow(/structured changes/);
+    expect((await rawItem(a))?.resource_version).toBe(1);
+  });
+});
+
 describe('ambiguous writes', () => {
   it('an update whose response was lost succeeds once on the retry, not as a conflict', async () => {
     const name = fresh();

@@ -6,7 +6,10 @@ import { policyObject, policyOperation } from './network-rules.ts';
 export const PolicyBody = z.strictObject({ policy: policyObject, ...preconditions });
 export type PolicyBody = z.infer<typeof PolicyBody>;
 
-/** A merge (SPEC §7.2): operations applied in order to the latest policy, all or none. */
+/**
+ * A merge (SPEC §7.2): operations applied in order to the latest policy, all or none.
+ * `expectedPolicyVersion` is the latest revision read (0: none, as for the global policy).
+ */
 export const PolicyMergeBody = z.strictObject({
   operations: z
     .array(policyOperation)
@@ -15,7 +18,7 @@ export const PolicyMergeBody = z.strictObject({
       z.maxLength(LIMITS.mergeOperations, `lists at most ${LIMITS.mergeOperations} operations`),
     ),
   expectedPolicyVersion: z.optional(
-    z.number().check(z.int(), z.minimum(1), z.maximum(Number.MAX_SAFE_INTEGER)),
+    z.number().check(z.int(), z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER)),
   ),
   ...preconditions,
 });
