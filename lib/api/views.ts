@@ -86,7 +86,7 @@ export function revisionView(obj: StoredObject<PolicyRevisionData>) {
 }
 
 export function draftView(obj: StoredObject<PolicyDraftData>) {
-  const { generation: _, ...d } = obj.data;
+  const { generation: _, heldUntil: _held, ...d } = obj.data;
   return { metadata: metadataOf(obj), ...d };
 }
 

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import {
   Aborted,
   AlreadyExists,
   FailedPrecondition,
   InvalidArgument,
   NotFound,
+  Unavailable,
 } from '#lib/errors.ts';
 import { PLATFORM } from '#lib/platform-limits.ts';
 import { change, field, where } from '#lib/store/expression.ts';
@@ -76,20 +76,41 @@ export async function submitDraft(
   const dedupKey = input.dedupKey ?? defaultDedupKey(input.ruleName, input.rule);
   const id = draftId(dedupKey);
   const hits = input.hits ?? 1;
-  const hit = async () => {
-    const now = new Date().toISOString();
+  const hitOnce = async () => {
+    const at = Date.now();
+    const now = new Date(at).toISOString();
     const res = await ctx.store.update<PolicyDraftData>(
       keys.draft(sandbox, id),
       draftSubject(id),
       {
-        apply: (cur) => ({ ...cur.data, hitCount: cur.data.hitCount + hits, lastSeenAt: now }),
+        apply: (cur) => {
+          if (cur.data.heldUntil !== undefined && cur.data.heldUntil >= at) {
+            throw new HeldByDecision(cur.data.heldUntil);
+          }
+          return { ...cur.data, hitCount: cur.data.hitCount + hits, lastSeenAt: now };
+        },
         blind: {
           changes: [change.increment(['hitCount'], hits), change.set(['lastSeenAt'], now)],
+          requires: notHeld(at),
         },
       },
       { requestId: ctx.requestId },
     );
     return { draft: observe(ctx, res).object, created: false };
+  };
+  // A decision holding the draft is being written: the hit waits it out (at most a hold).
+  const hit = async (): Promise<SubmitResult> => {
+    for (;;) {
+      try {
+        return await hitOnce();
+      } catch (err) {
+        if (!(err instanceof HeldByDecision)) throw err;
+        if (err.until > deadlineOf(ctx)) throw new Unavailable(1, { cause: err });
+        await pause(
+          Math.min(HOLD_POLL_MS, Math.max(0, err.until - Date.now())) + Math.random() * 3,
+        );
+      }
+    }
   };
   try {
     return await hit();
@@ -551,137 +572,194 @@ async function decide(
   // Drafts the decision lists itself (approve-all of every PENDING one) that a clear deletes
   // before its write are no longer PENDING: they are left out, and the decision taken again.
   const listed = typeof ids === 'function';
-  const res = await ctx.store.transactWithRetry<DecisionState, DecisionResult>({
-    requestId: ctx.requestId,
-    until: deadlineOf(ctx),
-    ...(listed
-      ? {
-          retry: (err: unknown) =>
-            err instanceof Aborted || (err instanceof NotFound && err.kind === Kind.PolicyDraft),
+  const holds = new Holds(ctx, sandbox);
+  let written: string[] = [];
+  const res = await ctx.store
+    .transactWithRetry<DecisionState, DecisionResult>({
+      requestId: ctx.requestId,
+      until: deadlineOf(ctx),
+      ...(listed
+        ? {
+            retry: (err: unknown) =>
+              err instanceof Aborted || (err instanceof NotFound && err.kind === Kind.PolicyDraft),
+          }
+        : {}),
+      read: async (attempt) => {
+        const wanted = typeof ids === 'function' ? await ids() : ids;
+        // After a conflict, hits are held off the drafts until this decision is written: a
+        // stream of them, each moving the version, cannot outlast it. With If-Match the version
+        // named is the one to decide on, and a conflict is final.
+        if (attempt > 1 && !ctx.expectedResourceVersion) await holds.take(wanted);
+        const state = await readPolicyState(
+          ctx,
+          sandbox,
+          wanted.map((id) => keys.draft(sandbox, id)),
+        );
+        const drafts = state.extra.flatMap((d, i) => {
+          if (!d && listed) return [];
+          if (!d) throw new NotFound(Kind.PolicyDraft, wanted[i]!);
+          return [d as StoredObject<PolicyDraftData>];
+        });
+        return { ...state, drafts };
+      },
+      plan: (state): TransactPlan<DecisionResult> => {
+        assertNotDeleting(state.sandbox);
+        const first = state.drafts[0];
+        if (first && expectedReviewVersion !== undefined) {
+          if (first.data.reviewVersion !== expectedReviewVersion) throw stale(first);
         }
-      : {}),
-    read: async () => {
-      const wanted = typeof ids === 'function' ? await ids() : ids;
-      const state = await readPolicyState(
-        ctx,
-        sandbox,
-        wanted.map((id) => keys.draft(sandbox, id)),
-      );
-      const drafts = state.extra.flatMap((d, i) => {
-        if (!d && listed) return [];
-        if (!d) throw new NotFound(Kind.PolicyDraft, wanted[i]!);
-        return [d as StoredObject<PolicyDraftData>];
-      });
-      return { ...state, drafts };
-    },
-    plan: (state, attempt): TransactPlan<DecisionResult> => {
-      assertNotDeleting(state.sandbox);
-      // After a conflict, the drafts are written conditioned on their review, not their
-      // version: a stream of hits, each moving the version, cannot outlast the decision.
-      const hitsRaced = attempt > 1;
-      const first = state.drafts[0];
-      if (first && expectedReviewVersion !== undefined) {
-        if (first.data.reviewVersion !== expectedReviewVersion) throw stale(first);
-      }
-      // If-Match names the draft's resourceVersion, which hits move too: the stricter choice.
-      // Its id tells a draft cleared and submitted again (same name, version 1 again) apart.
-      if (
-        first &&
-        ((ctx.expectedResourceVersion && first.resourceVersion !== ctx.expectedResourceVersion) ||
-          (ctx.expectedId && first.id !== ctx.expectedId))
-      ) {
-        throw new Aborted(Kind.PolicyDraft, first.name, first.resourceVersion, first);
-      }
-      const decision = choose(state);
-      if (!decision) {
-        return { done: { drafts: state.drafts, revision: null } };
-      }
-      const policy =
-        decision.changesPolicy || decision.appliesPolicy
-          ? policyChange(ctx, state, { approved: decision.approved }, decision.field ?? 'path.id', {
-              guardHead: true,
-            })
-          : undefined;
-      const at = new Date().toISOString();
-      const policyVersion = policy?.version ?? state.sandbox.data.latestPolicyVersion;
-      // The policy's ops first, so its results keep their places in the transaction's.
-      const policyOps = policy ? policy.ops : [sandboxAcceptsChildren(sandbox)];
-      const draftData = decision.drafts.map(
-        ({ next, event }): PolicyDraftData => ({
-          ...next,
-          ...(decision.appliesPolicy ? { appliedPolicyVersion: policyVersion } : {}),
-          ...(event === 'APPROVED' || event === 'REJECTED' ? { decidedAt: at } : {}),
-        }),
-      );
-      const draftOps: TransactOp[] = decision.drafts.flatMap(({ draft, event, reason }, i) => {
-        const data = draftData[i]!;
-        const recordsPolicy = decision.appliesPolicy || (decision.changesPolicy && policy?.creates);
-        return [
-          hitsRaced && !ctx.expectedResourceVersion
-            ? reviewUpdate(draft, data)
-            : { type: 'update', subject: draftSubject(draft.name), base: draft, data },
-          eventOp(sandbox, draft.name, data, event, at, {
-            ...(recordsPolicy ? { policyVersion } : {}),
-            reason,
-          }),
-        ];
-      });
-      return {
-        ops: [...policyOps, ...draftOps],
-        result: (tx: TransactResult) => ({
-          drafts: decision.drafts.map(
-            ({ draft }, i) =>
-              (tx.objects[policyOps.length + i * 2] as StoredObject<PolicyDraftData>) ?? {
-                ...draft,
-                data: draftData[i]!,
-                resourceVersion: draft.resourceVersion + 1,
-                reread: true,
-              },
-          ),
-          revision: policy ? policy.revision(tx) : null,
-        }),
-      };
-    },
-  });
+        // If-Match names the draft's resourceVersion, which hits move too: the stricter choice.
+        // Its id tells a draft cleared and submitted again (same name, version 1 again) apart.
+        if (
+          first &&
+          ((ctx.expectedResourceVersion && first.resourceVersion !== ctx.expectedResourceVersion) ||
+            (ctx.expectedId && first.id !== ctx.expectedId))
+        ) {
+          throw new Aborted(Kind.PolicyDraft, first.name, first.resourceVersion, first);
+        }
+        const decision = choose(state);
+        if (!decision) {
+          return { done: { drafts: state.drafts, revision: null } };
+        }
+        const policy =
+          decision.changesPolicy || decision.appliesPolicy
+            ? policyChange(
+                ctx,
+                state,
+                { approved: decision.approved },
+                decision.field ?? 'path.id',
+                {
+                  guardHead: true,
+                },
+              )
+            : undefined;
+        const at = new Date().toISOString();
+        const policyVersion = policy?.version ?? state.sandbox.data.latestPolicyVersion;
+        // The policy's ops first, so its results keep their places in the transaction's.
+        const policyOps = policy ? policy.ops : [sandboxAcceptsChildren(sandbox)];
+        const draftOps: TransactOp[] = decision.drafts.flatMap(({ draft, next, event, reason }) => {
+          // Written, the decision lets the hits in again.
+          const { heldUntil: _, ...rest } = next;
+          const data: PolicyDraftData = {
+            ...rest,
+            ...(decision.appliesPolicy ? { appliedPolicyVersion: policyVersion } : {}),
+            ...(event === 'APPROVED' || event === 'REJECTED' ? { decidedAt: at } : {}),
+          };
+          const recordsPolicy =
+            decision.appliesPolicy || (decision.changesPolicy && policy?.creates);
+          return [
+            { type: 'update', subject: draftSubject(draft.name), base: draft, data },
+            eventOp(sandbox, draft.name, data, event, at, {
+              ...(recordsPolicy ? { policyVersion } : {}),
+              reason,
+            }),
+          ];
+        });
+        return {
+          ops: [...policyOps, ...draftOps],
+          result: (tx: TransactResult) => {
+            written = decision.drafts.map((d) => d.draft.name);
+            return {
+              drafts: decision.drafts.map(
+                (_, i) => tx.objects[policyOps.length + i * 2] as StoredObject<PolicyDraftData>,
+              ),
+              revision: policy ? policy.revision(tx) : null,
+            };
+          },
+        };
+      },
+    })
+    .finally(() => holds.release(written));
   ctx.stats.attempts += res.attempts;
-  const { drafts, revision } = res.value;
-  if (!drafts.some((d) => 'reread' in d)) return res.value;
-  // Written at any version, their versions are known only by reading them: the drafts as they
-  // are now, with the hits counted since (one a clear deleted meanwhile: as it was written).
-  const read = await ctx.store.getMany<PolicyDraftData>(drafts.map((d) => d.key));
-  return {
-    drafts: drafts.map((d, i) => {
-      const { reread: _, ...written } = d as StoredObject<PolicyDraftData> & { reread?: true };
-      return read[i]?.id === d.id ? read[i]! : written;
-    }),
-    revision,
-  };
+  return res.value;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long a decision may hold hits off its drafts; hits wait no longer than this. */
+const HOLD_MS = 1_000;
+/** How often a waiting hit looks again: a hold usually ends, written, well before it lapses. */
+const HOLD_POLL_MS = 10;
+
+/** A hit that found its draft held by a decision being written, until `until` (epoch ms). */
+class HeldByDecision extends Error {
+  readonly until: number;
+  constructor(until: number) {
+    super('the draft is held by a decision');
+    this.until = until;
+  }
 }
 
 /**
- * A decision's write of a draft that hits may be moving: the fields the review changes (never
- * `hitCount` or `lastSeenAt`, which hits own), conditioned on the review it was decided on —
- * the draft's id, status and `reviewVersion`, which every other decision moves.
+ * Holds on drafts: `heldUntil` on each, set by one blind UpdateItem, which hits wait out (a
+ * hit is conditioned on the draft not being held). The decision's own write removes it; one
+ * that ends without writing removes it here, and a decision that dies leaves it to expire.
  */
-function reviewUpdate(draft: StoredObject<PolicyDraftData>, next: PolicyDraftData): TransactOp {
-  const changes = (Object.keys(next) as Array<keyof PolicyDraftData>)
-    .filter((k) => !HIT_FIELDS.has(k) && !isDeepStrictEqual(next[k], draft.data[k]))
-    .map((k) => change.set([k], next[k]));
-  return {
-    type: 'update',
-    subject: draftSubject(draft.name),
-    base: draft,
-    changes,
-    anyVersion: true,
-    condition: where.and(
-      where.equals(field('reviewVersion'), draft.data.reviewVersion),
-      where.equals(field('status'), draft.data.status),
-    ),
-  };
+class Holds {
+  private readonly taken = new Map<string, number>();
+  private readonly ctx: OperationContext;
+  private readonly sandbox: string;
+
+  constructor(ctx: OperationContext, sandbox: string) {
+    this.ctx = ctx;
+    this.sandbox = sandbox;
+  }
+
+  async take(ids: readonly string[]): Promise<void> {
+    const until = Date.now() + HOLD_MS;
+    await Promise.all(
+      ids.map(async (id) => {
+        try {
+          await this.ctx.store.update<PolicyDraftData>(
+            keys.draft(this.sandbox, id),
+            draftSubject(id),
+            {
+              apply: (cur) => ({ ...cur.data, heldUntil: until }),
+              blind: { changes: [change.set(['heldUntil'], until)] },
+            },
+            { requestId: `${this.ctx.requestId}:hold:${id}:${until}` },
+          );
+          this.taken.set(id, until);
+        } catch (err) {
+          // The read that follows finds the draft gone, and says so.
+          if (!(err instanceof NotFound)) throw err;
+        }
+      }),
+    );
+  }
+
+  /** Lets the hits in again on the drafts held and not `written` (whose write did that). */
+  async release(written: readonly string[]): Promise<void> {
+    const left = [...this.taken].filter(([id]) => !written.includes(id));
+    await Promise.all(
+      left.map(([id, until]) =>
+        this.ctx.store
+          .update<PolicyDraftData>(
+            keys.draft(this.sandbox, id),
+            draftSubject(id),
+            {
+              apply: (cur) => {
+                if (cur.data.heldUntil !== until) return undefined;
+                const { heldUntil: _, ...rest } = cur.data;
+                return rest;
+              },
+              blind: {
+                changes: [change.remove(['heldUntil'])],
+                requires: where.equals(field('heldUntil'), until),
+              },
+            },
+            { requestId: `${this.ctx.requestId}:release:${id}:${until}` },
+          )
+          // Left in place, a hold expires by itself.
+          .catch(() => {}),
+      ),
+    );
+  }
 }
 
-/** The fields hits write, with no read: a decision leaves them to the hits. */
-const HIT_FIELDS = new Set<keyof PolicyDraftData>(['hitCount', 'lastSeenAt']);
+/** The condition a hit writes under: no decision holds the draft at `now`. */
+const notHeld = (now: number) =>
+  where.or(where.missing(field('heldUntil')), where.below(field('heldUntil'), now));
 
 function decided(draft: StoredObject<PolicyDraftData>, status: DraftStatus): PolicyDraftData {
   return { ...draft.data, status, reviewVersion: draft.data.reviewVersion + 1 };

@@ -119,6 +119,11 @@ export interface PolicyDraftData {
   lastSeenAt: string;
   /** Fixed at creation: tells this draft's events from those of an earlier draft of its key. */
   generation: string;
+  /**
+   * Set while a decision that met a conflict is being written (epoch ms it lapses at): hits
+   * wait it out, so they cannot hold the decision off. Never shown.
+   */
+  heldUntil?: number;
 }
 
 export interface PolicyDraftEventData {

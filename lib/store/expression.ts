@@ -41,6 +41,8 @@ export const where = {
   excludes: (path: Path, value: unknown): Condition => ({ is: 'excludes', path, value }),
   /** A map or list field has fewer than `size` elements (absent counts as 0). */
   sizeBelow: (path: Path, size: number): Condition => ({ is: 'sizeBelow', path, size }),
+  /** A number field is below `value` (an absent field is not). */
+  below: (path: Path, value: number): Condition => ({ is: 'below', path, value }),
   /** A counter record's count is at most `value` (absent counts as 0). */
   counterAtMost: (value: number): Condition => ({ is: 'counterAtMost', value }),
   and: (...all: Condition[]): Condition => ({ is: 'and', all }),
@@ -140,6 +142,8 @@ export function renderCondition(c: Condition, p: Placeholders): string {
       const at = p.path(c.path);
       return `attribute_not_exists(${at}) OR size(${at}) < ${p.value(c.size)}`;
     }
+    case 'below':
+      return `${p.path(c.path)} < ${p.value(c.value)}`;
     case 'counterAtMost': {
       const at = p.name(COUNT);
       return `attribute_not_exists(${at}) OR ${at} <= ${p.value(c.value)}`;
@@ -217,6 +221,10 @@ export function holds(c: Condition, item: Item | undefined): boolean {
           ? Object.keys(v).length
           : 0;
       return size < c.size;
+    }
+    case 'below': {
+      const v = valueAt(item, c.path);
+      return typeof v === 'number' && v < c.value;
     }
     case 'counterAtMost': {
       const v = item?.[COUNT];

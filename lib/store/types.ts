@@ -101,6 +101,7 @@ export type Condition =
   | { readonly is: 'contains'; readonly path: Path; readonly value: unknown }
   | { readonly is: 'excludes'; readonly path: Path; readonly value: unknown }
   | { readonly is: 'sizeBelow'; readonly path: Path; readonly size: number }
+  | { readonly is: 'below'; readonly path: Path; readonly value: number }
   | { readonly is: 'counterAtMost'; readonly value: number }
   | { readonly is: 'and'; readonly all: readonly Condition[] }
   | { readonly is: 'or'; readonly any: readonly Condition[] };

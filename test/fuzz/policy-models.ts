@@ -254,7 +254,7 @@ export function policyLifecycleModels(world: World): RouteModel[] {
         {
           path: ['expectedPolicyVersion'],
           types: ['number'],
-          invalid: fc.constantFrom(0, -1, 1.5, 2 ** 53),
+          invalid: fc.constantFrom(-1, 1.5, 2 ** 53),
         },
         ...preconditionFields,
       ],
@@ -262,7 +262,7 @@ export function policyLifecycleModels(world: World): RouteModel[] {
         missingName,
         stale('body', world.drafts),
         fc
-          .integer({ min: 1, max: 1_000_000 })
+          .integer({ min: 0, max: 1_000_000 })
           .filter((v) => v !== world.draftsPolicyVersion)
           .chain((v) =>
             stateBreaker(

@@ -724,11 +724,12 @@ describe('interleavings pinned down', () => {
     }
   });
 
-  it('a hit landing before every transaction of clear or an approval: it commits by its second at most, no hit lost', async () => {
+  it('a hit sent before every transaction of clear or an approval: it commits by its second at most, no hit lost', async () => {
     // A bound the decision must stay far below: one more than the store's default attempts.
     const HITS = MAX_ATTEMPTS + 1;
     // How many transactions each sends: clear's is conditioned on the draft being PENDING from
-    // the first; an approval's first on the version read, the second on the review.
+    // the first; an approval's first on the version read, and the second, sent while it holds
+    // the draft, meets no hit (the hit waits for it).
     const uses: Array<
       [string, number, (c: OperationContext, name: string, id: string) => Promise<unknown>]
     > = [
@@ -736,26 +737,33 @@ describe('interleavings pinned down', () => {
       ['approve', 2, (c, name, id) => approveDraft(c, name, id, { expectedReviewVersion: 1 })],
     ];
     for (const [what, transactions, use] of uses) {
-      // arrange
+      // arrange: before each transaction a hit, given time to land (it cannot while held)
       const name = await newSandbox('ih');
       const d = await submit(name, 'h', rule('h.example.com', [443]));
-      let landed = 0;
+      const sent: Promise<unknown>[] = [];
       const hitting = interposed((command) => {
-        if (command !== TRANSACTION || landed >= HITS) return undefined;
-        landed++;
-        return submitDraft(ctx(), name, { ruleName: 'h', rule: rule('x.io', [1]), dedupKey: 'h' });
+        if (command !== TRANSACTION || sent.length >= HITS) return undefined;
+        const hit = submitDraft(ctx(), name, {
+          ruleName: 'h',
+          rule: rule('x.io', [1]),
+          dedupKey: 'h',
+        });
+        sent.push(hit);
+        return Promise.race([hit, pause(300)]);
       });
       // act
       const [result] = await Promise.allSettled([use(ctx({ store: hitting }), name, d)]);
+      const hits = await Promise.allSettled(sent);
       // assert
       expect(outcomeOf(result!), what).toBe('ok');
-      expect(landed, what).toBe(transactions);
+      expect(sent.length, what).toBe(transactions);
+      for (const h of hits) serverDriven(h, `${what}: a hit`);
       const event = what === 'approve' ? A : undefined;
       const s = await checkInvariants(
         store,
         name,
         BASE,
-        event ? { hits: { [d]: 1 + landed }, events: { [d]: [[S, event]] } } : {},
+        event ? { hits: { [d]: 1 + sent.length }, events: { [d]: [[S, event]] } } : {},
       );
       expect(s.drafts.size, what).toBe(event ? 1 : 0);
     }

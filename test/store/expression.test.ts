@@ -57,6 +57,10 @@ const conditions: Record<string, Condition> = {
   'settings size < 2': where.sizeBelow(field('settings'), 2),
   'record sandbox = box': where.equals(record('sandbox'), 'box'),
   'counter ≤ 0': where.counterAtMost(0),
+  'version field below 4': where.below(field('version'), 4),
+  'phase below 4': where.below(field('phase'), 4),
+  'settings.a below 1': where.below(field('settings', 'a'), 1),
+  'settings.a below 2': where.below(field('settings', 'a'), 2),
   'live and (ready or settings.b = x)': where.and(
     where.live(),
     where.or(where.equals(field('phase'), 'READY'), where.equals(field('settings', 'b'), 'x')),
