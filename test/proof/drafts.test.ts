@@ -724,6 +724,54 @@ describe('interleavings pinned down', () => {
     }
   });
 
+  it('a decision that holds its draft and then fails lets the hits in again at once', async () => {
+    // arrange: an edit lands before the approval's first transaction, so its second attempt
+    // holds the draft, reads it, and finds the reviewVersion it was sent stale
+    const name = await newSandbox('hr');
+    const d = await submit(name, 'h', rule('h.example.com', [443]));
+    let edited = false;
+    const editing = interposed((command) => {
+      if (command !== TRANSACTION || edited) return undefined;
+      edited = true;
+      return editDraft(ctx(), name, d, { rule: rule('h.example.com', [8443]) });
+    });
+    // act
+    const approval = approveDraft(ctx({ store: editing }), name, d, { expectedReviewVersion: 1 });
+    // assert
+    await expect(approval).rejects.toMatchObject({ code: 'ABORTED' });
+    const draft = await store.get<{ heldUntil?: number }>(keys.draft(name, d));
+    expect(draft?.data.heldUntil).toBeUndefined();
+    const hit = await submitDraft(ctx(), name, {
+      ruleName: 'h',
+      rule: rule('x.io', [1]),
+      dedupKey: 'h',
+    });
+    expect(hit.draft.data).toMatchObject({ hitCount: 2, status: 'PENDING', reviewVersion: 2 });
+  });
+
+  it('a hold its decision left behind lapses: the hit waits it out and counts', async () => {
+    // arrange: a hold as a decision that died after taking it leaves it
+    const name = await newSandbox('hl');
+    const d = await submit(name, 'h', rule('h.example.com', [443]));
+    const until = Date.now() + 300;
+    await store.update(
+      keys.draft(name, d),
+      { kind: 'PolicyDraft', name: d },
+      { apply: (cur) => ({ ...(cur.data as object), heldUntil: until }) },
+      { requestId: randomUUID() },
+    );
+    // act
+    const hit = await submitDraft(ctx(), name, {
+      ruleName: 'h',
+      rule: rule('x.io', [1]),
+      dedupKey: 'h',
+    });
+    // assert: it landed after the hold lapsed, and left the (lapsed) hold as it was
+    expect(Date.now()).toBeGreaterThanOrEqual(until);
+    expect(hit.draft.data).toMatchObject({ hitCount: 2, heldUntil: until });
+    await checkInvariants(store, name, BASE, { hits: { [d]: 2 }, events: { [d]: [[S]] } });
+  });
+
   it('a hit sent before every transaction of clear or an approval: it commits by its second at most, no hit lost', async () => {
     // A bound the decision must stay far below: one more than the store's default attempts.
     const HITS = MAX_ATTEMPTS + 1;
