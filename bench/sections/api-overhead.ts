@@ -188,9 +188,9 @@ export async function measureHandlerCpu(
     );
     const fn = match.route.fn as FunctionName;
     const context = localContext(fn);
-    const started = process.cpuUsage();
+    const started = process.threadCpuUsage();
     const res = await api.handlers[fn](event, context);
-    const cpu = process.cpuUsage(started);
+    const cpu = process.threadCpuUsage(started);
     if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode}`);
     return { cpu: cpu.user + cpu.system, body: JSON.parse(res.body) };
   };
