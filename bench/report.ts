@@ -115,13 +115,13 @@ function apiSection(r: BenchResults): string {
   const parts: string[] = [];
   if (a) {
     parts.push(
-      `\`PUT /v1/sandboxes/{name}/config/settings/mode\` with \`expectedResourceVersion\`, through the dev server (local/dev-server.ts: JWT check as API Gateway's authorizer, API Gateway v2 event, the real Lambda handler of \`functions/config.ts\` with middy and zod, the store, DynamoDB Local), each worker on its own sandbox, against the raw UpdateItem the handler's store sends for it. The HTTP requests come from a load generator in a separate process on keep-alive connections. Target: ≥ ${TARGETS.apiOverRaw} × at c=${TARGETS.apiConcurrency}.`,
+      `\`PUT /v1/sandboxes/{name}/config/settings/mode\` with \`expectedResourceVersion\`, through the dev server (local/dev-server.ts: JWT check as API Gateway's authorizer, API Gateway v2 event, the real Lambda handler of \`functions/config.ts\` with middy and zod, the store, DynamoDB Local), each worker on its own sandbox, against the raw requests the handler's store sends for it: the strongly consistent GetItem of the global settings (a key they hold is refused, SPEC §7.4) and the UpdateItem, in that order, as a hand-written handler of the same route would send them. The HTTP requests come from a load generator in a separate process on keep-alive connections. Target: ≥ ${TARGETS.apiOverRaw} × at c=${TARGETS.apiConcurrency}.`,
       '',
       table(
         [
           'concurrency',
           'HTTP API ops/s',
-          'raw UpdateItem ops/s',
+          'raw requests ops/s',
           'ratio',
           'requests/op (API / raw)',
           'CPU µs/op, API',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type AttributeValue,
   type DynamoDBClient,
+  GetItemCommand,
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
@@ -61,6 +62,11 @@ export interface CapturedUpdate {
   valueRoles: Record<string, ValueRole>;
   /** The others (a limit in a condition), sent as captured. */
   constants: Record<string, AttributeValue>;
+  /**
+   * The items the action read before its write (the global settings, for a sandbox's setting),
+   * which the raw floor reads as well: the same requests, without shellgate.
+   */
+  reads: Array<{ Key: Record<string, unknown>; ConsistentRead: boolean }>;
 }
 
 /** A value as the low-level client carries it, whichever client it was captured from. */
@@ -88,11 +94,18 @@ export async function captureUpdate(
     throw new Error(`ambiguous probe ${JSON.stringify(probe)}`);
   }
   let input: UpdateItemCommandInput | undefined;
+  const reads: CapturedUpdate['reads'] = [];
   const name = `capture-${randomUUID()}`;
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const command = (context as { commandName?: string }).commandName;
       if (!input && command === 'UpdateItemCommand') input = args.input as UpdateItemCommandInput;
+      if (!input && command === 'GetItemCommand') {
+        const get = args.input as { Key: Record<string, unknown>; ConsistentRead?: boolean };
+        reads.push({ Key: get.Key, ConsistentRead: get.ConsistentRead === true });
+      } else if (!input && command !== 'UpdateItemCommand') {
+        throw new Error(`the write sends a ${command} the raw floor does not replay`);
+      }
       return next(args);
     },
     { step: 'initialize', name },
@@ -136,13 +149,23 @@ export async function captureUpdate(
     ExpressionAttributeNames: names,
     valueRoles,
     constants,
+    reads,
   };
 }
 
-/** The raw floor: the same UpdateItem, condition and returned values, without shellgate. */
+/**
+ * The raw floor: the same reads first, then the same UpdateItem, condition and returned
+ * values, without shellgate.
+ */
 export function rawSettingWrite(client: DynamoDBClient, table: string, captured: CapturedUpdate) {
   const roles = Object.entries(captured.valueRoles);
+  const reads = captured.reads.map((r) => ({
+    TableName: table,
+    Key: Object.fromEntries(Object.entries(r.Key).map(([k, v]) => [k, attributeValue(v)])),
+    ConsistentRead: r.ConsistentRead,
+  }));
   return async (key: ItemKey, expected: number, value: number): Promise<number> => {
+    for (const read of reads) await client.send(new GetItemCommand(read));
     const byRole: Record<ValueRole, AttributeValue> = {
       value: { N: String(value) },
       expected: { N: String(expected) },

@@ -24,7 +24,7 @@ import type {
 } from './inputs.ts';
 import { childPrefix, Kind, keys } from './keys.ts';
 import { LIMITS } from './limits.ts';
-import { type PolicyState, policyChange, readPolicyState } from './policy-state.ts';
+import { type PolicyState, policyChange, readPolicyState, sandboxAt } from './policy-state.ts';
 import { policyHash } from './revisions.ts';
 import { assertNotDeleting, sandboxAcceptsChildren } from './sandbox-state.ts';
 import type {
@@ -436,8 +436,15 @@ export async function approveDrafts(
  * the deadline allows; the reconciler finishes what is left, from the markers.
  */
 export async function clearDrafts(ctx: OperationContext, sandbox: string): Promise<number> {
-  const [box] = await ctx.store.getMany([keys.sandbox(sandbox)]);
+  const [box] = await ctx.store.getMany<SandboxData>([keys.sandbox(sandbox)]);
   if (!box) throw new NotFound(Kind.Sandbox, sandbox);
+  // A precondition names the sandbox, as a merge's does: each transaction then checks that
+  // the sandbox is still at the version read.
+  const { expectedResourceVersion: version, expectedId: id } = ctx;
+  if ((version && box.resourceVersion !== version) || (id && box.id !== id)) {
+    throw new Aborted(Kind.Sandbox, sandbox, box.resourceVersion, box);
+  }
+  const sandboxCheck = version || id ? sandboxAt(box) : sandboxAcceptsChildren(sandbox);
   const until = deadlineOf(ctx);
   const pending = await pendingDrafts(ctx, sandbox);
   const cleared: Array<{ id: string; generation: string }> = [];
@@ -475,7 +482,7 @@ export async function clearDrafts(ctx: OperationContext, sandbox: string): Promi
               leftoversMarker(sandbox, draft.name, draft.data.generation),
             ]),
             { type: 'counter', key: keys.draftCount(sandbox), by: -drafts.length },
-            sandboxAcceptsChildren(sandbox),
+            sandboxCheck,
           ],
           result: () => drafts.map((d) => ({ id: d.name, generation: d.data.generation })),
         };

@@ -129,7 +129,7 @@ export function policyChange(
       ops: [
         ...headOps,
         ...(headOps.length === 0 && options.guardHead ? [headAsRead(state)] : []),
-        sandboxAt(state),
+        sandboxAt(state.sandbox),
         globalPolicyNotInForce(),
       ],
       revision: () => null,
@@ -167,9 +167,9 @@ export function policyChange(
   };
 }
 
-/** The sandbox is still at the version `state` read, and not being deleted. */
-function sandboxAt(state: PolicyState): TransactOp {
-  const { name, resourceVersion } = state.sandbox;
+/** The sandbox is still at the version read, and not being deleted. */
+export function sandboxAt(sandbox: StoredObject<SandboxData>): TransactOp {
+  const { name, resourceVersion } = sandbox;
   return {
     type: 'check',
     key: keys.sandbox(name),
@@ -183,7 +183,7 @@ function sandboxAt(state: PolicyState): TransactOp {
         Kind.Sandbox,
         name,
         resourceVersion,
-        state.sandbox,
+        sandbox,
         `sandbox ${name} changed after resourceVersion ${resourceVersion} was read.`,
       );
     },

@@ -371,6 +371,21 @@ describe('decisions', () => {
     expect(history.items.map((e) => e.data.type)).toEqual(['SUBMITTED']);
   });
 
+  it('a clear with a precondition names the sandbox: another version is ABORTED and deletes nothing', async () => {
+    const name = await sandbox();
+    await submitDraft(ctx(), name, { ruleName: 'p', rule: rule('p.io', [443]) });
+    const box = await store.get<SandboxData>(keys.sandbox(name));
+    await expect(
+      clearDrafts(ctx({ expectedResourceVersion: box!.resourceVersion + 1 }), name),
+    ).rejects.toMatchObject({ code: 'ABORTED', currentResourceVersion: box!.resourceVersion });
+    await expect(clearDrafts(ctx({ expectedId: 'another-id' }), name)).rejects.toMatchObject({
+      code: 'ABORTED',
+    });
+    expect((await listDrafts(ctx(), name, {})).items).toHaveLength(1);
+    const at = { expectedResourceVersion: box!.resourceVersion, expectedId: box!.id };
+    expect(await clearDrafts(ctx(at), name)).toBe(1);
+  });
+
   it('concurrent clears all answer, and together delete each PENDING draft once', async () => {
     // arrange
     const name = await sandbox();
