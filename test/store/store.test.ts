@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Aborted, AlreadyExists, FailedPrecondition, NotFound } from '#lib/errors.ts';
 import { change, field, where } from '#lib/store/expression.ts';
 import type { Store } from '#lib/store/store.ts';
+import type { TransactOp } from '#lib/store/transact.ts';
 import type { Mutation, Page, StoredObject } from '#lib/store/types.ts';
 import { loseResponses } from '#test/support/faults.ts';
 import { createTestStore } from '#test/support/store.ts';
@@ -376,25 +377,23 @@ describe('transactions', () => {
 });
 
 describe('transaction writes at any version', () => {
+  /** Appends tag `reviewed` at any version, on the condition that the widget has no tag. */
+  const reviewTag = (a: string, base: StoredObject<Widget>): TransactOp => ({
+    type: 'update',
+    subject: subject(a),
+    base,
+    changes: [change.append(['tags'], ['reviewed'])],
+    anyVersion: true,
+    condition: where.sizeBelow(field('tags'), 1),
+  });
+
   it('an update lands on a version moved meanwhile, moves it by one, and keeps what commuted', async () => {
     // arrange: the base read at 1; a commuting write moves the object to 2
     const a = fresh();
     const { object: base } = await createWidget(a);
     await store.update(key(a), subject(a), setEntry('hit', '1'), { requestId: rid() });
     // act
-    const res = await store.transact(
-      [
-        {
-          type: 'update',
-          subject: subject(a),
-          base,
-          changes: [change.append(['tags'], ['reviewed'])],
-          anyVersion: true,
-          condition: where.sizeBelow(field('tags'), 1),
-        },
-      ],
-      { requestId: rid() },
-    );
+    const res = await store.transact([reviewTag(a, base)], { requestId: rid() });
     // assert: unknown without a read, so no object is answered
     expect(res.objects).toEqual([undefined]);
     const item = await rawItem(a);
@@ -406,21 +405,7 @@ describe('transaction writes at any version', () => {
     const a = fresh();
     const { object: base } = await createWidget(a);
     await store.update(key(a), subject(a), addTag('t'), { requestId: rid() });
-    const err = await store
-      .transact(
-        [
-          {
-            type: 'update',
-            subject: subject(a),
-            base,
-            changes: [change.append(['tags'], ['reviewed'])],
-            anyVersion: true,
-            condition: where.sizeBelow(field('tags'), 1),
-          },
-        ],
-        { requestId: rid() },
-      )
-      .catch((e) => e);
+    const err = await store.transact([reviewTag(a, base)], { requestId: rid() }).catch((e) => e);
     expect(err).toBeInstanceOf(Aborted);
     expect(err.currentResourceVersion).toBe(2);
     expect((await rawItem(a))?.data.tags).toEqual(['t']);
@@ -431,20 +416,7 @@ describe('transaction writes at any version', () => {
     const { object: base } = await createWidget(a);
     await store.delete(key(a), subject(a), { requestId: rid(), expectedResourceVersion: 1 });
     await createWidget(a);
-    const err = await store
-      .transact(
-        [
-          {
-            type: 'update',
-            subject: subject(a),
-            base,
-            changes: [change.append(['tags'], ['reviewed'])],
-            anyVersion: true,
-          },
-        ],
-        { requestId: rid() },
-      )
-      .catch((e) => e);
+    const err = await store.transact([reviewTag(a, base)], { requestId: rid() }).catch((e) => e);
     expect(err).toBeInstanceOf(Aborted);
     expect((await rawItem(a))?.data.tags).toEqual([]);
   });
