@@ -198,25 +198,35 @@ export async function deleteSandbox(
   // (written before refs existed) may get one from migration 006 between this read and the
   // transaction, so the transaction checks that each one it did not see is still absent.
   const providers = marked.data.spec?.providers ?? [];
-  const removed = await store.transactWithRetry({
-    requestId: `${ctx.requestId}:delete`,
-    read: () =>
-      Promise.all(
-        providers.map(
-          async (p) => (await store.records.get(keys.providerRef(p, name))) !== undefined,
+  const removed = await store
+    .transactWithRetry({
+      requestId: `${ctx.requestId}:delete`,
+      read: () =>
+        Promise.all(
+          providers.map(
+            async (p) => (await store.records.get(keys.providerRef(p, name))) !== undefined,
+          ),
         ),
-      ),
-    plan: (present) => ({
-      ops: [
-        { type: 'delete', subject: sandboxSubject(name), base: marked },
-        ...providers.flatMap((p, i) =>
-          present[i] ? detachBookkeeping(name, p) : [unrecordedListingCheck(name, p)],
-        ),
-      ],
-      result: () => marked,
-    }),
-    retry: (err) => err instanceof RefAppeared,
-  });
+      plan: (present) => ({
+        ops: [
+          { type: 'delete', subject: sandboxSubject(name), base: marked },
+          ...providers.flatMap((p, i) =>
+            present[i] ? detachBookkeeping(name, p) : [unrecordedListingCheck(name, p)],
+          ),
+        ],
+        result: () => marked,
+      }),
+      retry: (err) => err instanceof RefAppeared,
+    })
+    .catch((err: unknown) => {
+      // Another delete finished this sandbox, and its name was taken again meanwhile: the
+      // sandbox this delete marked is gone.
+      const current = err instanceof Aborted ? (err.current as { id?: string } | undefined) : null;
+      if (err instanceof Aborted && err.kind === Kind.Sandbox && current?.id !== marked.id) {
+        throw new NotFound(Kind.Sandbox, name);
+      }
+      throw err;
+    });
   ctx.stats.attempts += removed.attempts;
   return marked;
 }

@@ -105,14 +105,23 @@ const THROTTLE_REASONS = new Set([
   'RequestLimitExceeded',
 ]);
 
-/** The condition every write of an object carries: its version (and id), not frozen. */
+/**
+ * The condition every write of an object carries: its version, its id (the one expected, else
+ * the base's: an object deleted and created again under the name starts at version 1 again and
+ * may reach the base's version, but it is another object), not frozen.
+ */
 function objectCondition(base: StoredObject<unknown>, expectedId?: string): Condition {
+  const id = idOf(base, expectedId);
   return where.and(
     where.version(base.resourceVersion),
     where.notFrozen(),
-    ...(expectedId ? [where.id(expectedId)] : []),
+    ...(id ? [where.id(id)] : []),
   );
 }
+
+/** The id a write of `base` is conditioned on; none for an item written before ids existed. */
+const idOf = (base: StoredObject<unknown>, expectedId?: string): string | undefined =>
+  expectedId ?? base.id;
 
 /** The condition of an `anyVersion` write: the same object (its id), live and not frozen. */
 function anyVersionCondition(base: StoredObject<unknown>): Condition {
@@ -408,9 +417,8 @@ function explain(op: TransactOp, old: Item | undefined): Error {
     case 'delete': {
       if (!isLive(old)) return new NotFound(op.subject.kind, op.subject.name);
       const version = versionOf(old);
-      const idMismatch = op.anyVersion
-        ? old[A.id] !== op.base.id
-        : op.expectedId !== undefined && old[A.id] !== op.expectedId;
+      const id = op.anyVersion ? op.base.id : idOf(op.base, op.expectedId);
+      const idMismatch = id !== undefined && old[A.id] !== id;
       const versionMoved = !op.anyVersion && version !== op.base.resourceVersion;
       if (versionMoved || idMismatch || !op.failure) {
         return new Aborted(op.subject.kind, op.subject.name, version, toObject(old));

@@ -354,6 +354,32 @@ describe('transactions', () => {
     expect(item?.data.entries).toEqual({});
   });
 
+  it('an object deleted and created again at the same version is another one: ABORTED, untouched', async () => {
+    // arrange: the base read at version 1; the name deleted and created again, at 1 too
+    const a = fresh();
+    const { object: base } = await createWidget(a);
+    await store.delete(key(a), subject(a), { requestId: rid(), expectedResourceVersion: 1 });
+    await createWidget(a);
+    // act
+    const results = await Promise.allSettled([
+      store.transact(
+        [{ type: 'update', subject: subject(a), base, data: { entries: {}, tags: ['x'] } }],
+        {
+          requestId: rid(),
+        },
+      ),
+      store.transact([{ type: 'delete', subject: subject(a), base }], { requestId: rid() }),
+    ]);
+    // assert
+    for (const r of results) {
+      expect(r.status).toBe('rejected');
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(Aborted);
+    }
+    const item = await rawItem(a);
+    expect(item).toMatchObject({ resource_version: 1, data: { tags: [] } });
+    expect(item?.id).not.toBe(base.id);
+  });
+
   it('a stale version inside a transaction is ABORTED with the current version', async () => {
     const a = fresh();
     const created = await createWidget(a);
