@@ -85,6 +85,14 @@ async function newSandbox(prefix: string): Promise<string> {
   return name;
 }
 
+/** Draft `h` of sandbox `name`, submitted for the first time. */
+const firstDraft = (name: string) =>
+  submitDraft(ctx(), name, { ruleName: 'h', rule: rule('h.example.com', [443]), dedupKey: 'h' });
+
+/** One more hit on draft `h` of sandbox `name` (its rule is the first submit's). */
+const hitOn = (name: string) =>
+  submitDraft(ctx(), name, { ruleName: 'h', rule: rule('x.io', [1]), dedupKey: 'h' });
+
 async function submit(name: string, ruleName: string, r: NetworkRule): Promise<string> {
   const res = await submitDraft(ctx(), name, { ruleName, rule: r, dedupKey: ruleName });
   expect(res.created).toBe(true);
@@ -429,11 +437,7 @@ describe(`draft races, ${ROUNDS} rounds each`, () => {
     await rounds(async () => {
       // arrange
       const name = await newSandbox('hi');
-      const first = await submitDraft(ctx(), name, {
-        ruleName: 'h',
-        rule: rule('h.example.com', [443]),
-        dedupKey: 'h',
-      });
+      const first = await firstDraft(name);
       const id = first.draft.name;
       const read = first.draft.data.reviewVersion;
       const hits = Array.from({ length: 24 }, (_, j) => (j % 3) + 1);
@@ -483,18 +487,14 @@ describe(`draft races, ${ROUNDS} rounds each`, () => {
       const [what, event, use] = uses[i % uses.length]!;
       // arrange: hitters hitting back to back from before the decision until after it
       const name = await newSandbox('st');
-      const first = await submitDraft(ctx(), name, {
-        ruleName: 'h',
-        rule: rule('h.example.com', [443]),
-        dedupKey: 'h',
-      });
+      const first = await firstDraft(name);
       const id = first.draft.name;
       let deciding = true;
       let hitsSent = 1;
       let hitsDuring = 0;
       const hitter = async () => {
         for (let after = 0; after < 3; ) {
-          await submitDraft(ctx(), name, { ruleName: 'h', rule: rule('x.io', [1]), dedupKey: 'h' });
+          await hitOn(name);
           hitsSent++;
           if (deciding) hitsDuring++;
           else after++;
@@ -741,11 +741,7 @@ describe('interleavings pinned down', () => {
     await expect(approval).rejects.toMatchObject({ code: 'ABORTED' });
     const draft = await store.get<{ heldUntil?: number }>(keys.draft(name, d));
     expect(draft?.data.heldUntil).toBeUndefined();
-    const hit = await submitDraft(ctx(), name, {
-      ruleName: 'h',
-      rule: rule('x.io', [1]),
-      dedupKey: 'h',
-    });
+    const hit = await hitOn(name);
     expect(hit.draft.data).toMatchObject({ hitCount: 2, status: 'PENDING', reviewVersion: 2 });
   });
 
@@ -761,11 +757,7 @@ describe('interleavings pinned down', () => {
       { requestId: randomUUID() },
     );
     // act
-    const hit = await submitDraft(ctx(), name, {
-      ruleName: 'h',
-      rule: rule('x.io', [1]),
-      dedupKey: 'h',
-    });
+    const hit = await hitOn(name);
     // assert: it landed after the hold lapsed, and left the (lapsed) hold as it was
     expect(Date.now()).toBeGreaterThanOrEqual(until);
     expect(hit.draft.data).toMatchObject({ hitCount: 2, heldUntil: until });
@@ -791,11 +783,7 @@ describe('interleavings pinned down', () => {
       const sent: Promise<unknown>[] = [];
       const hitting = interposed((command) => {
         if (command !== TRANSACTION || sent.length >= HITS) return undefined;
-        const hit = submitDraft(ctx(), name, {
-          ruleName: 'h',
-          rule: rule('x.io', [1]),
-          dedupKey: 'h',
-        });
+        const hit = hitOn(name);
         sent.push(hit);
         return Promise.race([hit, pause(300)]);
       });
