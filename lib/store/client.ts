@@ -9,6 +9,16 @@ export interface ClientSettings {
   maxAttempts?: number;
 }
 
+/**
+ * How every value the store writes is marshalled, by the document client or by the store
+ * itself. The document client is given a copy: it sets `convertTopLevelContainer` on the object
+ * it holds, which would wrap the store's own top-level maps.
+ */
+export const MARSHALL_OPTIONS = Object.freeze({
+  removeUndefinedValues: true,
+  convertClassInstanceToMap: false,
+});
+
 /** Builds a document client; on a local endpoint with fake credentials so nothing probes the network. */
 export function createDocumentClient(settings: ClientSettings = {}): DynamoDBDocumentClient {
   const endpoint = settings.endpoint ?? process.env.DYNAMODB_ENDPOINT;
@@ -21,6 +31,6 @@ export function createDocumentClient(settings: ClientSettings = {}): DynamoDBDoc
     config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   }
   return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    marshallOptions: { ...MARSHALL_OPTIONS },
   });
 }

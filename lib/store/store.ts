@@ -1,12 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
   QueryCommand,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { Aborted, AlreadyExists, NotFound } from '#lib/errors.ts';
 import { PLATFORM, RESPONSE_BUDGET } from '#lib/platform-limits.ts';
 import {
@@ -21,6 +21,7 @@ import {
   versionOf,
 } from './attributes.ts';
 import { BACKOFF_CAP_MS, backoff, MAX_ATTEMPTS } from './backoff.ts';
+import { MARSHALL_OPTIONS } from './client.ts';
 import { isConditionFailure, oldItemOf, updateExpression, versionBump } from './conditions.ts';
 import {
   type Condition,
@@ -80,7 +81,6 @@ interface Subject {
 }
 
 const now = () => new Date().toISOString();
-
 /**
  * The one module that talks to DynamoDB. Every write is conditional: creates on
  * `attribute_not_exists`, updates and deletes on the version they were based on.
@@ -192,12 +192,24 @@ export class Store {
     return obj;
   }
 
+  /**
+   * The two requests every write path sends, this consistent GetItem and the conditional
+   * UpdateItem of {@link sendUpdate}, marshal their own values and go out as low-level commands:
+   * a document command resolves a second middleware stack per request and walks its input and
+   * output again, a measurable share of the store's latency over a raw UpdateItem at c=1
+   * (bench/RESULTS.md, store overhead).
+   */
   private async getItem(key: ItemKey): Promise<Item | undefined> {
     try {
       const res = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: marshall(key),
+          ConsistentRead: true,
+        }),
       );
-      return isLive(res.Item) ? res.Item : undefined;
+      const item = res.Item && (unmarshall(res.Item) as Item);
+      return isLive(item) ? item : undefined;
     } catch (err) {
       translateSdkError(err);
     }
@@ -355,18 +367,18 @@ export class Store {
     const ConditionExpression = renderCondition(write.condition, p);
     try {
       const res = await this.client.send(
-        new UpdateCommand({
+        new UpdateItemCommand({
           TableName: this.tableName,
-          Key: key,
+          Key: marshall(key),
           UpdateExpression,
           ConditionExpression,
           ExpressionAttributeNames: p.names,
-          ExpressionAttributeValues: p.values,
+          ExpressionAttributeValues: marshall(p.values, MARSHALL_OPTIONS),
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      const item = res.Attributes as Item;
+      const item = unmarshall(res.Attributes!) as Item;
       return {
         ok: true,
         result: { object: toObject<D>(item), changed: true, attempts: 1, resolvedByReceipt: false },
