@@ -6,6 +6,7 @@ import { Store } from '#lib/store/store.ts';
 import { localContext, matchRoute, toApiGatewayEvent } from '#local/event.ts';
 import { type Call, createTestApi } from '#test/support/api.ts';
 import { loseResponses } from '#test/support/faults.ts';
+import { requestKey } from '#test/support/request-key.ts';
 import { createTestStore } from '#test/support/store.ts';
 
 let call: Call;
@@ -209,11 +210,11 @@ describe('a keyed write whose response is large, or whose record cannot be compl
     s.client.middlewareStack.add(
       (next) => async (args) => {
         const input = args.input as {
-          Key?: { pk?: { S?: string } | string };
+          Key?: Record<string, unknown>;
           UpdateExpression?: string;
           ExpressionAttributeValues?: Record<string, unknown>;
         };
-        const pk = typeof input.Key?.pk === 'string' ? input.Key.pk : input.Key?.pk?.S;
+        const pk = requestKey(input.Key)?.pk;
         const values = JSON.stringify(input.ExpressionAttributeValues ?? {});
         if (pk?.startsWith('idem#') && values.includes('"done"')) {
           throw Object.assign(new Error('refused'), { name: 'ValidationException', $metadata: {} });

@@ -6,6 +6,7 @@ import { providerRefsBackfill } from '#migrations/006-provider-refs.ts';
 import { runMigration } from '#migrations/runner.ts';
 import { type Call, createTestApi } from '#test/support/api.ts';
 import { putLegacySandboxes } from '#test/support/legacy-items.ts';
+import { requestKey } from '#test/support/request-key.ts';
 
 /** A table with one provider `gh` and the API over it. */
 async function setup() {
@@ -32,10 +33,9 @@ function countReads(store: Store) {
   store.client.middlewareStack.add(
     (next, context) => async (args) => {
       const command = (context as { commandName?: string }).commandName;
-      const input = args.input as { IndexName?: string; Key?: { pk?: unknown } };
+      const input = args.input as { IndexName?: string; Key?: Record<string, unknown> };
       if (command === 'QueryCommand' && input.IndexName) seen.indexQueries++;
-      const pk = input.Key?.pk;
-      const key = typeof pk === 'string' ? pk : (pk as { S?: string } | undefined)?.S;
+      const key = requestKey(input.Key)?.pk;
       if (command === 'GetItemCommand' && key?.startsWith('migration#')) seen.migrationReads++;
       return next(args);
     },

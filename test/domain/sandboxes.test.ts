@@ -3,6 +3,7 @@ import { keys } from '#lib/domain/keys.ts';
 import type { Store } from '#lib/store/store.ts';
 import { type Call, createTestApi } from '#test/support/api.ts';
 import { objectsOver } from '#test/support/objects.ts';
+import { isKey } from '#test/support/request-key.ts';
 
 /** Sandboxes (`lib/domain/sandboxes.ts`): create, status reports, delete, and their size. */
 
@@ -91,12 +92,12 @@ describe('sandboxes', () => {
     await call('PUT', `/v1/sandboxes/${name}/config/settings/mode`, { body: { value: 'x' } });
     const sandboxKey = keys.sandbox(name);
     const settingsKey = keys.sandboxSettings(name);
-    type Key = { pk?: string; sk?: string };
+    type Key = Record<string, unknown>;
     interface Input {
       Key?: Key;
       TransactItems?: Array<Record<string, { Key?: Key; Item?: Key }>>;
     }
-    const is = (k: Key | undefined, key: Key) => k?.pk === key.pk && k?.sk === key.sk;
+    const is = isKey;
     // A delete is a tombstone Put: its key is in its Item.
     const writesSandbox = (input: Input) =>
       (input.TransactItems ?? []).some((t) =>

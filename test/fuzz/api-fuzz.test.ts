@@ -6,6 +6,7 @@ import type { Store } from '#lib/store/store.ts';
 import { type ApiResponse, type Call, createTestApi } from '#test/support/api.ts';
 import { keyString, type RawItem, scanAll } from '#test/support/legacy-items.ts';
 import { hasFieldError, internalLeaks, problemShapeErrors } from '#test/support/problems.ts';
+import { requestKey } from '#test/support/request-key.ts';
 import { registerSecrets } from '#test/support/secrets.ts';
 import { type FuzzCase, fuzzCases } from './cases.ts';
 import { Stage } from './request.ts';
@@ -30,9 +31,8 @@ let before: RawItem[];
 const written: string[] = [];
 
 const keyOf = (k: Record<string, unknown> | undefined) => {
-  const attr = (v: unknown) =>
-    v && typeof v === 'object' && 'S' in v ? (v as { S: string }).S : v;
-  return k ? `${attr(k.pk)}|${attr(k.sk)}` : '?';
+  const key = requestKey(k);
+  return key ? `${key.pk}|${key.sk}` : '?';
 };
 
 /** The item keys a write command's input names (document or raw form). */

@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import type { ProviderData } from '#lib/domain/types.ts';
 import { backfillResourceVersions } from '#lib/jobs/backfill.ts';
 import { Store } from '#lib/store/store.ts';
-import type { ItemKey } from '#lib/store/types.ts';
 import {
   itemsByKey,
   keyString,
   type RawItem,
   seedLegacyItems,
 } from '#test/support/legacy-items.ts';
+import { requestKey } from '#test/support/request-key.ts';
 import { createTestStore } from '#test/support/store.ts';
 
 /** An API-style server-driven CAS write that adds one config entry. */
@@ -24,14 +24,6 @@ function addConfig(store: Store, item: RawItem, entry: string) {
     },
     { requestId: randomUUID() },
   );
-}
-
-/** The key of a request at the build step, where lib-dynamodb has marshalled it. */
-function requestKey(input: { Key?: Record<string, unknown> }): ItemKey | undefined {
-  const raw = input.Key as Record<string, { S?: string } | string> | undefined;
-  if (!raw) return undefined;
-  const text = (v: { S?: string } | string | undefined) => (typeof v === 'string' ? v : v?.S);
-  return { pk: text(raw.pk) ?? '', sk: text(raw.sk) ?? '' };
 }
 
 const isStamp = (input: { UpdateExpression?: string }) =>
@@ -113,7 +105,7 @@ describe('resource-version backfill', () => {
     const providers = seed.legacy.filter((item) => item.kind === 'Provider');
     const raced = new Set(providers.filter((_, i) => i % 5 === 0).map(keyString));
     const remove = beforeRequests(store.client, async (command, input) => {
-      const key = requestKey(input);
+      const key = requestKey(input.Key as Record<string, unknown> | undefined);
       if (command !== 'UpdateItemCommand' || !isStamp(input) || !key) return;
       const k = `${key.pk}|${key.sk}`;
       if (!raced.has(k)) return;

@@ -7,6 +7,7 @@ import { reconcile } from '#lib/jobs/reconciler.ts';
 import { createDocumentClient } from '#lib/store/client.ts';
 import { where } from '#lib/store/expression.ts';
 import { Store } from '#lib/store/store.ts';
+import { requestKey } from '#test/support/request-key.ts';
 import { putSandbox } from '#test/support/sandboxes.ts';
 import { createTestStore, dynamoEndpoint } from '#test/support/store.ts';
 
@@ -115,9 +116,9 @@ describe('reconciler: provisioning timeout', () => {
     let reported = false;
     reconcilerStore.client.middlewareStack.add(
       (next, context) => async (args) => {
-        const key = (args.input as { Key?: { pk?: { S?: string } } }).Key;
+        const key = (args.input as { Key?: Record<string, unknown> }).Key;
         const isWrite = (context as { commandName?: string }).commandName === 'UpdateItemCommand';
-        if (isWrite && !reported && key?.pk?.S === keys.sandbox(name).pk) {
+        if (isWrite && !reported && requestKey(key)?.pk === keys.sandbox(name).pk) {
           reported = true;
           await driver.update<SandboxData>(
             keys.sandbox(name),

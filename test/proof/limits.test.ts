@@ -14,6 +14,7 @@ import { DEV_ISSUER } from '#local/dev-auth.ts';
 import { type LocalSystem, startLocalSystem } from '#local/system.ts';
 import { createHttpCall, type HttpCall } from '#test/support/http-client.ts';
 import { problemShapeErrors } from '#test/support/problems.ts';
+import { requestKey } from '#test/support/request-key.ts';
 import { dynamoEndpoint } from '#test/support/store.ts';
 
 /**
@@ -97,7 +98,7 @@ function watchWrites(target: Store) {
       const command = (context as { commandName?: string }).commandName ?? '';
       const input = args.input as { Key?: Record<string, unknown>; Item?: Record<string, unknown> };
       if (WRITE_COMMANDS.test(command)) {
-        const key = input.Key ?? input.Item;
+        const key = requestKey(input.Key) ?? requestKey(input.Item);
         written.push(key ? `${command} ${key.pk}|${key.sk}` : command);
       }
       return result;
