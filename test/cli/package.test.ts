@@ -67,9 +67,20 @@ describe('the shellgate package', () => {
     tarball = join(out, readdirSync(out).find((f) => f.endsWith('.tgz'))!);
     app = mkdtempSync(join(tmpdir(), 'shellgate-install-'));
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
+    // A registry connection that stalls is given up after 20 s and retried, rather than after
+    // npm's default 5 minutes, which outlasted this hook.
     await run(
       'npm',
-      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball],
+      [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        '--fetch-timeout=20000',
+        '--fetch-retries=5',
+        tarball,
+      ],
       { cwd: app, env, maxBuffer: 16 * 1024 * 1024 },
     );
   }, 240_000);
