@@ -24,6 +24,34 @@ export const TX: readonly DynamoAction[] = [...CAS_DELETE, 'dynamodb:ConditionCh
 export const READ_MANY: readonly DynamoAction[] = [...READ, 'dynamodb:BatchGetItem'];
 export const TX_MANY: readonly DynamoAction[] = [...TX, 'dynamodb:BatchGetItem'];
 
+/** DynamoDB requests of one HTTP request, by request type. */
+export type RequestCost = Partial<
+  Record<
+    | 'GetItem'
+    | 'PutItem'
+    | 'UpdateItem'
+    | 'DeleteItem'
+    | 'Query'
+    | 'Scan'
+    | 'BatchGetItem'
+    | 'TransactWriteItems',
+    number
+  >
+>;
+
+/**
+ * What a route's example costs: its contract's example request sent to the example world (the
+ * objects the examples name, `test/requests/world.ts`). The request-cost suite asserts it
+ * exactly, and the bench reports it (section 1).
+ */
+export interface ExampleCost {
+  requests: RequestCost;
+  /** Where the design states or implies the cost. */
+  source: string;
+  /** Set when the one-request rule covers the route (a get, a create, a client-driven write). */
+  oneRequest?: 'get' | 'create' | 'client-driven write';
+}
+
 export interface Reply {
   /** @default the route's status */
   status?: number;
@@ -52,11 +80,18 @@ export interface Binding<C extends TypedContract = TypedContract> {
   dynamo: readonly DynamoAction[];
   /** Calls the use-case with the validated input and maps its result. */
   run(ctx: OperationContext, input: RouteInput<C>): Promise<Reply>;
+  /**
+   * The cost of the contract's example. A route whose cost depends on more than its example
+   * (write modes, a stale version, state no route writes) states its scenarios in
+   * `test/requests/expected.ts` instead.
+   */
+  cost?: ExampleCost;
 }
 
 /** A route as the handler serves it: its contract with its binding. */
 export interface Route extends Contract<FunctionName> {
   dynamo: readonly DynamoAction[];
+  cost?: ExampleCost;
   run(ctx: OperationContext, input: RouteInput<TypedContract>): Promise<Reply>;
 }
 

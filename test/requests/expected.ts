@@ -1,9 +1,13 @@
 import type { OperationId } from '#lib/contract/index.ts';
+import type { ExampleCost, RequestCost } from '#lib/http/route.ts';
+import { routes } from '#lib/http/routes.ts';
 
 /**
  * What each route of the route table costs in DynamoDB requests by the documented design, by
- * `operationId` and scenario. `test/requests/requests.test.ts` runs every scenario
- * (`scenarios.ts`) against DynamoDB Local and asserts these exact counts; a route without an
+ * `operationId` and scenario, for the routes whose cost depends on more than their example (a
+ * route whose example says it all states that cost on its binding, `lib/http/routes/`).
+ * `test/requests/requests.test.ts` runs every scenario (`scenarios.ts`) against DynamoDB Local
+ * and asserts these exact counts; a route without an
  * entry, or an entry without a route, fails `test/requests/table.test.ts`. `npm run bench`
  * (section 1) runs the same scenarios over the local HTTP path and reports against them.
  *
@@ -25,20 +29,12 @@ import type { OperationId } from '#lib/contract/index.ts';
  *
  * An `exception` says why an operation the issue expects at exactly one request needs more.
  */
-export type Operation =
-  | 'GetItem'
-  | 'PutItem'
-  | 'UpdateItem'
-  | 'DeleteItem'
-  | 'Query'
-  | 'Scan'
-  | 'BatchGetItem'
-  | 'TransactWriteItems';
+export type Operation = keyof RequestCost;
 
-export type Cost = Partial<Record<Operation, number>>;
+export type Cost = RequestCost;
 
 /** Kinds of operation the issue holds to exactly one request. */
-export type OneRequestClass = 'get' | 'create' | 'client-driven write';
+export type OneRequestClass = NonNullable<ExampleCost['oneRequest']>;
 
 /** One scenario's cost. */
 export interface Expectation {
@@ -86,13 +82,6 @@ export const expectedRequests = {
       cost: { PutItem: 1 },
       source: COST,
       oneRequest: 'create',
-    },
-  },
-  getProvider: {
-    '': {
-      cost: { GetItem: 1 },
-      source: COST,
-      oneRequest: 'get',
     },
   },
   listProviders: {
@@ -147,13 +136,6 @@ export const expectedRequests = {
       cost: { TransactWriteItems: 1 },
       source: INVARIANTS,
       oneRequest: 'create',
-    },
-  },
-  getSandbox: {
-    '': {
-      cost: { GetItem: 1 },
-      source: COST,
-      oneRequest: 'get',
     },
   },
   listSandboxes: {
@@ -231,12 +213,6 @@ export const expectedRequests = {
     },
   },
   // Config
-  getSandboxConfig: {
-    '': {
-      cost: { BatchGetItem: 1 },
-      source: `${MODEL}; SPEC §7.4: the sandbox, its settings, the global settings and the global policy's head in one strongly consistent BatchGetItem (lib/domain/policy.ts, getConfig)`,
-    },
-  },
   putPolicy: {
     'client-driven': {
       cost: { BatchGetItem: 1, TransactWriteItems: 1 },
@@ -544,19 +520,15 @@ export const expectedRequests = {
     },
   },
   // Meta
-  healthz: {
-    '': { cost: {}, source: 'no table access' },
-  },
-  openapi: {
-    '': { cost: {}, source: 'no table access' },
-  },
-  docs: {
-    '': { cost: {}, source: 'no table access' },
-  },
-} satisfies Record<OperationId, Record<string, Expectation>>;
+} satisfies Partial<Record<OperationId, Record<string, Expectation>>>;
 
-/** The scenarios of one route, by name. */
-export type ScenarioName<Op extends OperationId> = keyof (typeof expectedRequests)[Op] & string;
+/** The routes whose scenarios this table states; every other states its example's cost. */
+export type TabledOperation = keyof typeof expectedRequests;
+
+/** The scenarios of one route, by name: a route without an entry has its example's, `''`. */
+export type ScenarioName<Op extends OperationId> = Op extends TabledOperation
+  ? keyof (typeof expectedRequests)[Op] & string
+  : '';
 
 /** A scenario's id, as bench/RESULTS.md records it: `<operationId>` or `<operationId> <name>`. */
 export const scenarioId = (operationId: OperationId, scenario: string): string =>
@@ -569,17 +541,33 @@ export interface ExpectedCost extends Expectation {
   variant: string;
 }
 
-/** The table as one list, in its order (the order bench/RESULTS.md shows it in). */
-export const expectedCosts: readonly ExpectedCost[] = Object.entries(expectedRequests).flatMap(
-  ([operationId, byScenario]) =>
-    Object.entries(byScenario as Record<string, Expectation>).map(([scenario, e]) => ({
-      ...e,
-      id: scenarioId(operationId as OperationId, scenario),
-      operationId: operationId as OperationId,
-      scenario,
-      variant: e.variant ?? scenario,
-    })),
-);
+/**
+ * Every route's costs as one list, in the route table's order (the order bench/RESULTS.md shows
+ * them in): the scenarios of this table, or the cost of the route's example its binding states.
+ */
+export const expectedCosts: readonly ExpectedCost[] = routes.flatMap((route) => {
+  const operationId = route.operationId as OperationId;
+  const byScenario: Record<string, Expectation> | undefined = Object.hasOwn(
+    expectedRequests,
+    operationId,
+  )
+    ? expectedRequests[operationId as TabledOperation]
+    : route.cost && {
+        '': {
+          variant: 'the example',
+          cost: route.cost.requests,
+          source: route.cost.source,
+          ...(route.cost.oneRequest ? { oneRequest: route.cost.oneRequest } : {}),
+        },
+      };
+  return Object.entries(byScenario ?? {}).map(([scenario, e]) => ({
+    ...e,
+    id: scenarioId(operationId, scenario),
+    operationId,
+    scenario,
+    variant: e.variant ?? scenario,
+  }));
+});
 
 export const totalOf = (cost: Cost): number =>
   Object.values(cost).reduce((n, c) => n + (c ?? 0), 0);

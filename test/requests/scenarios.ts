@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { OperationId } from '#lib/contract/index.ts';
 import { Kind, keys } from '#lib/domain/keys.ts';
 import { PROVIDER_REFS_MIGRATION } from '#lib/domain/provider-refs.ts';
-import { expectedCosts, type ScenarioName } from './expected.ts';
+import type { Route } from '#lib/http/route.ts';
+import { routes } from '#lib/http/routes.ts';
+import { exampleRequest, seedExampleWorld } from '#test/support/examples.ts';
+import { expectedCosts, type ScenarioName, type TabledOperation } from './expected.ts';
 import {
   bothModes,
   type Call,
@@ -42,7 +45,7 @@ async function several(make: (name: string) => Promise<unknown>, name: NameOf, p
  * The request each scenario of `expectedRequests` measures, under the same keys: a route or
  * scenario without the other does not compile.
  */
-export const scenarios: { [Op in OperationId]: Record<ScenarioName<Op>, Scenario> } = {
+export const scenarios: { [Op in TabledOperation]: Record<ScenarioName<Op>, Scenario> } = {
   createProvider: {
     '': {
       prepare: async (_call, name) => ({
@@ -51,15 +54,6 @@ export const scenarios: { [Op in OperationId]: Record<ScenarioName<Op>, Scenario
         body: { name: name('p'), type: 'openai', credentials: { API_KEY: 'k' } },
         status: 201,
       }),
-    },
-  },
-  getProvider: {
-    '': {
-      prepare: async (call, name) => {
-        const p = name('p');
-        await provider(call, p);
-        return { method: 'GET', path: `/v1/providers/${p}`, status: 200 };
-      },
     },
   },
   listProviders: {
@@ -138,15 +132,6 @@ export const scenarios: { [Op in OperationId]: Record<ScenarioName<Op>, Scenario
           body: { name: name('s'), spec: { image: 'img', providers: [a, b] } },
           status: 201,
         };
-      },
-    },
-  },
-  getSandbox: {
-    '': {
-      prepare: async (call, name) => {
-        const s = name('s');
-        await sandbox(call, s);
-        return { method: 'GET', path: `/v1/sandboxes/${s}`, status: 200 };
       },
     },
   },
@@ -231,15 +216,6 @@ export const scenarios: { [Op in OperationId]: Record<ScenarioName<Op>, Scenario
     return { method: 'DELETE', path: `/v1/sandboxes/${s}`, status: 200, version: 1 };
   }),
 
-  getSandboxConfig: {
-    '': {
-      prepare: async (call, name) => {
-        const s = name('s');
-        await sandbox(call, s);
-        return { method: 'GET', path: `/v1/sandboxes/${s}/config`, status: 200 };
-      },
-    },
-  },
   putPolicy: bothModes(async (call, name) => {
     const s = name('s');
     await sandbox(call, s);
@@ -713,20 +689,29 @@ export const scenarios: { [Op in OperationId]: Record<ScenarioName<Op>, Scenario
       },
     },
   },
-  healthz: {
-    '': { prepare: async () => ({ method: 'GET', path: '/healthz', status: 200 }) },
-  },
-  openapi: {
-    '': { prepare: async () => ({ method: 'GET', path: '/v1/openapi.json', status: 200 }) },
-  },
-  docs: {
-    '': { prepare: async () => ({ method: 'GET', path: '/docs', status: 200 }) },
-  },
 };
 
+/** A route's example, sent to the example world: what a binding's `cost` is the cost of. */
+function exampleScenario(route: Route): Scenario {
+  return {
+    prepare: async (call) => {
+      await seedExampleWorld(call);
+      const { path, body } = exampleRequest(route);
+      return { method: route.method, path, body, status: route.status };
+    },
+  };
+}
+
 /** A scenario's request with the cost the table expects of it. */
-export const scenarioOf = (operationId: OperationId, scenario: string): Scenario | undefined =>
-  (scenarios[operationId] as Record<string, Scenario | undefined>)[scenario];
+export function scenarioOf(operationId: OperationId, scenario: string): Scenario | undefined {
+  if (Object.hasOwn(scenarios, operationId)) {
+    return (scenarios[operationId as TabledOperation] as Record<string, Scenario | undefined>)[
+      scenario
+    ];
+  }
+  const route = routes.find((r) => r.operationId === operationId);
+  return route?.cost && scenario === '' ? exampleScenario(route) : undefined;
+}
 
 /**
  * Every expectation with its scenario, in the order that lets one table and one store serve

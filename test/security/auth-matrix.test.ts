@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SCOPES, allowedScopes, type Contract, SUPER_SCOPE } from '#lib/contract/contract.ts';
-import { contracts, contractsById } from '#lib/contract/index.ts';
+import { contracts } from '#lib/contract/index.ts';
 import { DEV_AUDIENCE, DEV_ISSUER } from '#local/dev-auth.ts';
 import { type LocalSystem, startLocalSystem } from '#local/system.ts';
 import { type Call, createTestApi } from '#test/support/api.ts';
+import { exampleRequest, seedExampleWorld } from '#test/support/examples.ts';
 import { createHttpCall, type HttpCall } from '#test/support/http-client.ts';
 import { internalLeaks, problemShapeErrors } from '#test/support/problems.ts';
 import { dynamoEndpoint } from '#test/support/store.ts';
@@ -41,13 +42,7 @@ beforeAll(async () => {
   http = createHttpCall(system.url);
   devJwk = JSON.parse(readFileSync(join(stateDir, 'dev-jwt-key.json'), 'utf8')) as JWK;
   devKey = await importJWK(devJwk, 'ES256');
-  // The objects the examples name, made by the examples of the routes that create them.
-  for (const id of ['createProvider', 'createSandbox', 'reportSandboxStatus'] as const) {
-    const route = contractsById[id];
-    const { path, body } = requestOf(route);
-    const res = await http(route.method, path, { body, token: system.token });
-    expect(res.status, id).toBeLessThan(300);
-  }
+  await seedExampleWorld((method, path, body) => http(method, path, { body, token: system.token }));
 }, 120_000);
 afterAll(async () => {
   await system?.stop();
@@ -208,22 +203,6 @@ const VALID: Credential[] = [
   },
 ];
 
-/**
- * A request of the route that would succeed with the right token (or fail on its own): its
- * contract's example. The examples name one small world (provider `github`, sandbox `dev`), which
- * `beforeAll` creates.
- */
-function requestOf(route: Contract) {
-  const { params = {}, query = {}, body } = route.example;
-  const path = route.path.replace(/\{(\w+)\}/g, (_, p: string) => {
-    const value = params[p];
-    if (value === undefined) throw new Error(`the example of ${route.operationId} has no ${p}`);
-    return encodeURIComponent(value);
-  });
-  const search = new URLSearchParams(query).toString();
-  return { path: search ? `${path}?${search}` : path, body };
-}
-
 /** 401, 403 or "allowed", as SPEC §3 says for this route and these scopes. */
 function expected(route: Contract, scopes: string[] | null): 401 | 403 | 'allowed' {
   if (route.scope === null) return 'allowed';
@@ -271,7 +250,7 @@ describe('over HTTP, through the dev server authorizer', () => {
 
       // act
       for (const route of contracts) {
-        const { path, body } = requestOf(route);
+        const { path, body } = exampleRequest(route);
         const res = await http(route.method, path, {
           body,
           token: null,
@@ -301,7 +280,7 @@ describe('in-process: the handlers check the scopes again', () => {
   it.each(cases)('%s: every route answers as SPEC §3 says', async (_, scopes) => {
     const errors: string[] = [];
     for (const route of contracts) {
-      const { path, body } = requestOf(route);
+      const { path, body } = exampleRequest(route);
       const res = await call(route.method, path, { body, scopes });
       errors.push(...outcomeErrors(route, res, expected(route, scopes)));
     }

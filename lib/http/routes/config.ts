@@ -26,6 +26,11 @@ export const config = bindGroup(contracts, {
       const cfg = await getConfig(ctx, params.name);
       return { body: sandboxConfigView(cfg), etag: cfg.sandbox };
     },
+    cost: {
+      requests: { BatchGetItem: 1 },
+      source:
+        'SPEC §7.4: the sandbox, its settings, the global settings and the global policy’s head in one strongly consistent BatchGetItem (lib/domain/policy.ts, getConfig)',
+    },
   },
   putPolicy: {
     dynamo: TX_MANY,

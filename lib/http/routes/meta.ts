@@ -1,5 +1,7 @@
 import { meta as contracts } from '#lib/contract/meta.ts';
-import { bindGroup } from '../route.ts';
+import { bindGroup, type ExampleCost } from '../route.ts';
+
+const NO_TABLE: ExampleCost = { requests: {}, source: 'no table access' };
 
 /**
  * The `meta` function's routes (`lib/contract/meta.ts`): the public ones. It also answers
@@ -10,13 +12,15 @@ import { bindGroup } from '../route.ts';
 export const meta = bindGroup(
   contracts,
   {
-    healthz: { dynamo: [], run: async () => ({ body: { status: 'ok' } }) },
+    healthz: { dynamo: [], run: async () => ({ body: { status: 'ok' } }), cost: NO_TABLE },
     openapi: {
       dynamo: [],
+      cost: NO_TABLE,
       run: async () => ({ body: (await import('../served.ts')).servedDocument() }),
     },
     docs: {
       dynamo: [],
+      cost: NO_TABLE,
       run: async () => {
         const [{ docsPage }, { servedDocument }] = await Promise.all([
           import('../docs-page.ts'),

@@ -29,6 +29,11 @@ export const providers = bindGroup(contracts, {
   getProvider: {
     dynamo: READ,
     run: async (ctx, { params }) => one(await getProvider(ctx, params.name), providerView),
+    cost: {
+      requests: { GetItem: 1 },
+      source: 'docs/architecture.md, "Cost of each operation"',
+      oneRequest: 'get',
+    },
   },
   updateProvider: {
     dynamo: CAS,

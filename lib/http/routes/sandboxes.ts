@@ -26,6 +26,11 @@ export const sandboxes = bindGroup(contracts, {
   getSandbox: {
     dynamo: READ,
     run: async (ctx, { params }) => one(await getSandbox(ctx, params.name), sandboxView),
+    cost: {
+      requests: { GetItem: 1 },
+      source: 'docs/architecture.md, "Cost of each operation"',
+      oneRequest: 'get',
+    },
   },
   deleteSandbox: {
     dynamo: CAS_DELETE,
