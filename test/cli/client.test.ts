@@ -7,6 +7,7 @@ import { ApiError, ConnectionError } from '#lib/client/errors.ts';
 import type { OperationResult } from '#lib/client/types.ts';
 import { contractsById, type OperationId, operationIds } from '#lib/contract/index.ts';
 import { type CliTestSystem, startCliTestSystem } from '#test/support/cli.ts';
+import { seedExampleWorld } from '#test/support/examples.ts';
 
 let t: CliTestSystem;
 let client: ShellgateClient;
@@ -184,6 +185,30 @@ describe('ShellgateClient against the dev server', () => {
       }),
     );
     await check('deleteProvider', c.deleteProvider({ params: { name: 'gh' } }));
+    // Every other operation (a route added since this sequence was written) with its example,
+    // in the example world the examples name.
+    const others = operationIds.filter((id) => !exercised.has(id));
+    if (others.length) {
+      await seedExampleWorld(async (method, path, body) => {
+        const res = await fetch(new URL(path, t.system.url), {
+          method,
+          headers: {
+            authorization: `Bearer ${t.system.token}`,
+            'content-type': 'application/json',
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        await res.arrayBuffer();
+        return res;
+      });
+    }
+    for (const id of others) {
+      const input = contractsById[id].example as Parameters<typeof c.request>[1];
+      await check(
+        id,
+        c.request(id, input).then((r) => r.body as OperationResult<typeof id>),
+      );
+    }
 
     // assert
     expect([...exercised].sort()).toEqual([...operationIds].sort());
