@@ -41,9 +41,12 @@ export type RequestCost = Partial<
 
 /**
  * What a route's example costs: its contract's example request sent to the example world (the
- * objects the examples name, `test/requests/world.ts`). The request-cost suite asserts it
+ * objects the examples name, `test/support/examples.ts`). The request-cost suite asserts it
  * exactly, and the bench reports it (section 1).
  */
+/** Where the design states the cost of a plain get, list or write. */
+export const COST_RULES = 'docs/architecture.md, "Cost of each operation"';
+
 export interface ExampleCost {
   requests: RequestCost;
   /** Where the design states or implies the cost. */

@@ -81,6 +81,7 @@ interface Subject {
 }
 
 const now = () => new Date().toISOString();
+
 /**
  * The one module that talks to DynamoDB. Every write is conditional: creates on
  * `attribute_not_exists`, updates and deletes on the version they were based on.

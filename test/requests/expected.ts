@@ -1,5 +1,5 @@
 import type { OperationId } from '#lib/contract/index.ts';
-import type { ExampleCost, RequestCost } from '#lib/http/route.ts';
+import { COST_RULES, type ExampleCost, type RequestCost } from '#lib/http/route.ts';
 import { routes } from '#lib/http/routes.ts';
 
 /**
@@ -53,7 +53,6 @@ export interface Expectation {
 }
 
 const ARCH = 'docs/architecture.md';
-const COST = `${ARCH}, "Cost of each operation"`;
 const MODES = `${ARCH}, "The two write modes"`;
 const INVARIANTS = `${ARCH}, "Cross-object invariants"`;
 const MODEL = 'docs/data-model.md, "Keys and the access pattern behind each"';
@@ -80,7 +79,7 @@ export const expectedRequests = {
   createProvider: {
     '': {
       cost: { PutItem: 1 },
-      source: COST,
+      source: COST_RULES,
       oneRequest: 'create',
     },
   },
@@ -100,7 +99,7 @@ export const expectedRequests = {
     },
     'server-driven': {
       cost: { GetItem: 1, UpdateItem: 1 },
-      source: COST,
+      source: COST_RULES,
     },
   },
   deleteProvider: {
@@ -129,7 +128,7 @@ export const expectedRequests = {
     '': {
       variant: 'no providers',
       cost: { TransactWriteItems: 1 },
-      source: COST,
+      source: COST_RULES,
       oneRequest: 'create',
     },
     'with 2 providers': {
@@ -158,19 +157,19 @@ export const expectedRequests = {
     },
     'server-driven': {
       cost: { GetItem: 1, UpdateItem: 1 },
-      source: COST,
+      source: COST_RULES,
     },
   },
   attachProvider: {
     'client-driven': {
       cost: { GetItem: 1, TransactWriteItems: 1 },
-      source: COST,
+      source: COST_RULES,
       oneRequest: 'client-driven write',
       exception: `Attach and provider delete racing must never leave a sandbox listing a missing provider. ${TX_NO_ITEM}`,
     },
     'server-driven': {
       cost: { GetItem: 1, TransactWriteItems: 1 },
-      source: COST,
+      source: COST_RULES,
     },
     'stale version': {
       variant: 'stale version → 409',
@@ -181,13 +180,13 @@ export const expectedRequests = {
   detachProvider: {
     'client-driven': {
       cost: { GetItem: 1, TransactWriteItems: 1 },
-      source: COST,
+      source: COST_RULES,
       oneRequest: 'client-driven write',
       exception: `Detach moves the provider's reference count in the same transaction. ${TX_NO_ITEM}`,
     },
     'server-driven': {
       cost: { GetItem: 1, TransactWriteItems: 1 },
-      source: COST,
+      source: COST_RULES,
     },
   },
   listAttachedProviders: {
@@ -216,13 +215,13 @@ export const expectedRequests = {
   putPolicy: {
     'client-driven': {
       cost: { BatchGetItem: 1, TransactWriteItems: 1 },
-      source: `${COST}; one BatchGetItem reads the sandbox and its policy head (docs/policy-lifecycle.md)`,
+      source: `${COST_RULES}; one BatchGetItem reads the sandbox and its policy head (docs/policy-lifecycle.md)`,
       oneRequest: 'client-driven write',
       exception: `Revision N+1 is created in the same transaction as the sandbox's CAS. ${TX_NO_ITEM}`,
     },
     'server-driven': {
       cost: { BatchGetItem: 1, TransactWriteItems: 1 },
-      source: `${COST}; one BatchGetItem reads the sandbox and its policy head`,
+      source: `${COST_RULES}; one BatchGetItem reads the sandbox and its policy head`,
     },
   },
   mergePolicy: {
@@ -298,7 +297,7 @@ export const expectedRequests = {
   getGlobalSettings: {
     '': {
       cost: { GetItem: 1 },
-      source: COST,
+      source: COST_RULES,
       oneRequest: 'get',
     },
     'first use': {
@@ -310,7 +309,7 @@ export const expectedRequests = {
   setGlobalSetting: {
     'client-driven': {
       cost: { UpdateItem: 1 },
-      source: COST,
+      source: COST_RULES,
       oneRequest: 'client-driven write',
     },
     'server-driven': {
@@ -321,7 +320,7 @@ export const expectedRequests = {
   deleteGlobalSetting: {
     'client-driven': {
       cost: { UpdateItem: 1 },
-      source: COST,
+      source: COST_RULES,
       oneRequest: 'client-driven write',
     },
     'server-driven': {
@@ -390,7 +389,7 @@ export const expectedRequests = {
   getService: {
     '': {
       cost: { GetItem: 1 },
-      source: COST,
+      source: COST_RULES,
       oneRequest: 'get',
     },
   },
@@ -410,13 +409,13 @@ export const expectedRequests = {
   upsertInferenceRoute: {
     create: {
       cost: { PutItem: 1 },
-      source: COST,
+      source: COST_RULES,
       oneRequest: 'create',
     },
     'update server-driven': {
       variant: 'update, server-driven',
       cost: { PutItem: 1, UpdateItem: 1 },
-      source: `${COST}; the failed create returns the current item (ALL_OLD), which the update is computed from`,
+      source: `${COST_RULES}; the failed create returns the current item (ALL_OLD), which the update is computed from`,
     },
     'update client-driven': {
       variant: 'update, client-driven',
@@ -429,7 +428,7 @@ export const expectedRequests = {
   getInferenceRoute: {
     '': {
       cost: { GetItem: 1 },
-      source: COST,
+      source: COST_RULES,
       oneRequest: 'get',
     },
   },

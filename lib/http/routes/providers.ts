@@ -7,7 +7,17 @@ import {
   listProviders,
   updateProvider,
 } from '#lib/domain/providers.ts';
-import { bindGroup, CAS, CAS_DELETE, created, one, page, pathTo, READ } from '../route.ts';
+import {
+  bindGroup,
+  CAS,
+  CAS_DELETE,
+  COST_RULES,
+  created,
+  one,
+  page,
+  pathTo,
+  READ,
+} from '../route.ts';
 
 /** The `providers` function's routes (`lib/contract/providers.ts`) with their use-cases. */
 export const providers = bindGroup(contracts, {
@@ -31,7 +41,7 @@ export const providers = bindGroup(contracts, {
     run: async (ctx, { params }) => one(await getProvider(ctx, params.name), providerView),
     cost: {
       requests: { GetItem: 1 },
-      source: 'docs/architecture.md, "Cost of each operation"',
+      source: COST_RULES,
       oneRequest: 'get',
     },
   },

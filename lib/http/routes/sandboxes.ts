@@ -8,7 +8,18 @@ import {
   listSandboxes,
   reportSandboxStatus,
 } from '#lib/domain/sandboxes.ts';
-import { bindGroup, CAS, CAS_DELETE, created, one, page, pathTo, READ, TX } from '../route.ts';
+import {
+  bindGroup,
+  CAS,
+  CAS_DELETE,
+  COST_RULES,
+  created,
+  one,
+  page,
+  pathTo,
+  READ,
+  TX,
+} from '../route.ts';
 
 /** The `sandboxes` function's routes (`lib/contract/sandboxes.ts`) with their use-cases. */
 export const sandboxes = bindGroup(contracts, {
@@ -28,7 +39,7 @@ export const sandboxes = bindGroup(contracts, {
     run: async (ctx, { params }) => one(await getSandbox(ctx, params.name), sandboxView),
     cost: {
       requests: { GetItem: 1 },
-      source: 'docs/architecture.md, "Cost of each operation"',
+      source: COST_RULES,
       oneRequest: 'get',
     },
   },
