@@ -8,6 +8,7 @@ import type { OperationResult } from '#lib/client/types.ts';
 import { contractsById, type OperationId, operationIds } from '#lib/contract/index.ts';
 import { type CliTestSystem, startCliTestSystem } from '#test/support/cli.ts';
 import { seedExampleWorld } from '#test/support/examples.ts';
+import { createHttpCall } from '#test/support/http-client.ts';
 
 let t: CliTestSystem;
 let client: ShellgateClient;
@@ -189,18 +190,8 @@ describe('ShellgateClient against the dev server', () => {
     // in the example world the examples name.
     const others = operationIds.filter((id) => !exercised.has(id));
     if (others.length) {
-      await seedExampleWorld(async (method, path, body) => {
-        const res = await fetch(new URL(path, t.system.url), {
-          method,
-          headers: {
-            authorization: `Bearer ${t.system.token}`,
-            'content-type': 'application/json',
-          },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-        await res.arrayBuffer();
-        return res;
-      });
+      const http = createHttpCall(t.system.url, t.system.token);
+      await seedExampleWorld((method, path, body) => http(method, path, { body }));
     }
     for (const id of others) {
       const input = contractsById[id].example as Parameters<typeof c.request>[1];

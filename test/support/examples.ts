@@ -1,14 +1,15 @@
 import type { Contract } from '#lib/contract/contract.ts';
 import { contractsById } from '#lib/contract/index.ts';
+import { pathTo } from '#lib/http/route.ts';
 
 /** A route's example as a request: its path with the example's params and query filled in. */
 export function exampleRequest(route: Contract): { path: string; body: unknown } {
   const { params = {}, query = {}, body } = route.example;
-  const path = route.path.replace(/\{(\w+)\}/g, (_, p: string) => {
-    const value = (params as Record<string, string>)[p];
-    if (value === undefined) throw new Error(`the example of ${route.operationId} has no ${p}`);
-    return encodeURIComponent(value);
-  });
+  for (const [, p] of route.path.matchAll(/\{(\w+)\}/g)) {
+    if (!Object.hasOwn(params, p!))
+      throw new Error(`the example of ${route.operationId} has no ${p}`);
+  }
+  const path = pathTo(route.path, params as Record<string, string>);
   const search = new URLSearchParams(query as Record<string, string>).toString();
   return { path: search ? `${path}?${search}` : path, body };
 }
