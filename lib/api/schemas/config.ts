@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import { LIMITS } from '#lib/domain/limits.ts';
 import { bytes, intString, name, PreconditionQuery, pagination, preconditions } from './common.ts';
-import { policyObject, policyOperation } from './network-rules.ts';
+import { policyObject } from './network-rules.ts';
+import { policyOperation } from './policy-operations.ts';
 
 export const PolicyBody = z.strictObject({ policy: policyObject, ...preconditions });
 export type PolicyBody = z.infer<typeof PolicyBody>;

@@ -27,7 +27,7 @@ export const ruleName = z.string().check(
   z.refine((n) => n !== '__proto__', 'is reserved'),
 );
 
-const port = z
+export const port = z
   .number()
   .check(
     z.int('must be an integer 1–65535'),
@@ -71,7 +71,8 @@ function ipv6Bytes(canonical: string): number[] {
 }
 
 const startsWith = (b: number[], prefix: number[]) => prefix.every((x, i) => b[i] === x);
-const AWS_METADATA_V6 = ipv6Bytes('fd00:ec2::254');
+/** fd00:ec2::254, AWS's metadata service over IPv6. */
+const AWS_METADATA_V6 = [0xfd, 0, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54];
 
 /**
  * What is wrong with an IPv6 destination: `::` and `::1`, fe80::/10, AWS's metadata service
@@ -154,7 +155,8 @@ function hostProblem(host: string, refuseLocal: boolean): string | undefined {
   return refuseLocal ? refusedName(bare, wildcard) : undefined;
 }
 
-const hostChecked = (refuseLocal: boolean) =>
+/** A host, well-formed and, when `refuseLocal`, not a local destination (`hostProblem`). */
+export const hostChecked = (refuseLocal: boolean) =>
   z.string().check(
     z.superRefine((host, ctx) => {
       const message = hostProblem(host, refuseLocal);
@@ -164,8 +166,6 @@ const hostChecked = (refuseLocal: boolean) =>
 
 /** The host of an endpoint: never a loopback, link-local or metadata destination. */
 export const endpointHost = hostChecked(true);
-/** A host to remove from endpoints: any well-formed one, since removing can only narrow. */
-export const removedHost = hostChecked(false);
 
 export const binaryPath = z.string().check(
   z.refine((p) => p.startsWith('/'), 'must be an absolute path'),
@@ -271,15 +271,3 @@ export const policyObject: z.ZodMiniType<Policy, Policy> = z.pipe(
     return normalized;
   }),
 );
-
-export const policyOperation = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('addRule'), ruleName, rule: proposedRule }),
-  z.strictObject({ op: z.literal('removeRule'), ruleName }),
-  z.strictObject({
-    op: z.literal('removeEndpoint'),
-    ruleName: z.optional(ruleName),
-    host: removedHost,
-    port,
-  }),
-  z.strictObject({ op: z.literal('removeBinary'), ruleName, path: binaryPath }),
-]);
