@@ -23,7 +23,32 @@ const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as
 };
 /** The repository's Node 24 first on the PATH: `#!/usr/bin/env node` finds it. */
 const PATH = `${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH}`;
-const env = { PATH, HOME: process.env.HOME ?? tmpdir(), npm_config_update_notifier: 'false' };
+/**
+ * What reaches the registry from this machine passes through: a proxy and the CA it signs
+ * with (without `NODE_EXTRA_CA_CERTS` behind a TLS-inspecting proxy, every fetch fails with
+ * SELF_SIGNED_CERT_IN_CHAIN and npm retries until the hook's timeout).
+ */
+const NETWORK = [
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'npm_config_cafile',
+  'npm_config_registry',
+  'npm_config_proxy',
+  'npm_config_https_proxy',
+];
+const env = {
+  ...Object.fromEntries(NETWORK.flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : []))),
+  PATH,
+  HOME: process.env.HOME ?? tmpdir(),
+  npm_config_update_notifier: 'false',
+};
 
 /** The package a bare import names: `@aws-sdk/lib-dynamodb/x` → `@aws-sdk/lib-dynamodb`. */
 const packageOf = (specifier: string) =>
