@@ -8,11 +8,11 @@ export type Revision = OperationResult<'reportPolicyRevisionStatus'>;
 export type Settings = OperationResult<'getGlobalSettings'>;
 export type Session = OperationResult<'listSSHSessions'>['items'][number];
 export type Service = OperationResult<'getService'>;
-export type InferenceRoute = OperationResult<'getInferenceRoute'>;
 
-type Metadata = Provider['metadata'];
+export type Metadata = Provider['metadata'];
 
-function metadataTail(m: Metadata): Field[] {
+/** The metadata lines every object's detail view ends with. */
+export function metadataTail(m: Metadata): Field[] {
   return [
     ['Labels', mapText(m.labels)],
     ['Resource version', m.resourceVersion],
@@ -217,27 +217,6 @@ export const serviceRow = (s: Service) => [
   s.url,
   String(s.metadata.resourceVersion),
   age(s.metadata.createdAt),
-];
-
-export function inferenceRouteView(r: InferenceRoute): string {
-  return keyValues([
-    ['Name', r.metadata.name],
-    ['Provider', r.providerName],
-    ['Model', r.modelId],
-    ['Timeout', `${r.timeoutSeconds}s`],
-    ['ID', r.metadata.id],
-    ...metadataTail(r.metadata),
-  ]);
-}
-
-export const inferenceRouteHeader = ['NAME', 'PROVIDER', 'MODEL', 'TIMEOUT', 'VERSION', 'AGE'];
-export const inferenceRouteRow = (r: InferenceRoute) => [
-  r.metadata.name,
-  r.providerName,
-  r.modelId,
-  `${r.timeoutSeconds}s`,
-  String(r.metadata.resourceVersion),
-  age(r.metadata.createdAt),
 ];
 
 function indent(text: string): string {

@@ -17,25 +17,23 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-const KIND_LABELS: Record<string, string> = {
-  Provider: 'provider',
-  Sandbox: 'sandbox',
-  SandboxSettings: 'the settings of sandbox',
-  PolicyRevision: 'policy revision',
-  PolicyDraft: 'policy draft',
-  GlobalPolicyRevision: 'global policy revision',
-  SSHSession: 'SSH session',
-  Service: 'service',
-  InferenceRoute: 'inference route',
-  Migration: 'migration',
-  Route: 'route',
+/** Kinds whose messages do not name them by their words (`describeObject`). */
+const KIND_LABELS: Record<string, (name: string) => string> = {
+  SandboxSettings: (name) => `the settings of sandbox ${name}`,
+  GlobalSettings: () => 'the global settings',
+  GlobalPolicy: () => 'the global policy',
 };
 
-/** How messages name an object: `sandbox dev`, `SSH session <id>`, `the global settings`. */
+/**
+ * How messages name an object: its kind's words, acronyms kept (`SSHSession` → `SSH session`),
+ * then its name — `sandbox dev`, `SSH session <id>`, `inference route chat` — unless
+ * `KIND_LABELS` says otherwise (`the global settings`).
+ */
 export function describeObject(kind: string, name: string): string {
-  if (kind === 'GlobalSettings') return 'the global settings';
-  if (kind === 'GlobalPolicy') return 'the global policy';
-  return `${KIND_LABELS[kind] ?? kind} ${name}`;
+  const label = KIND_LABELS[kind];
+  if (label) return label(name);
+  const words = kind.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+/g) ?? [kind];
+  return `${words.map((w) => (w === w.toUpperCase() ? w : w.toLowerCase())).join(' ')} ${name}`;
 }
 
 export class ShellgateError extends Error {

@@ -1,9 +1,36 @@
 import type { Command } from 'commander';
+import type { OperationResult } from '#lib/client/types.ts';
 import { integer } from '../args.ts';
 import { CliContext, type CliIO } from '../context.ts';
+import { age, keyValues } from '../format.ts';
 import { addListOptions, fetchList, type ListOptions, printList } from '../lists.ts';
-import { inferenceRouteHeader, inferenceRouteRow, inferenceRouteView } from '../views.ts';
+import { metadataTail } from '../views.ts';
 import { addIfVersion, type IfVersionOptions } from './common.ts';
+
+/** The `inference` commands and how they show a route: the whole of the kind in the CLI. */
+
+type InferenceRoute = OperationResult<'getInferenceRoute'>;
+
+export function inferenceRouteView(r: InferenceRoute): string {
+  return keyValues([
+    ['Name', r.metadata.name],
+    ['Provider', r.providerName],
+    ['Model', r.modelId],
+    ['Timeout', `${r.timeoutSeconds}s`],
+    ['ID', r.metadata.id],
+    ...metadataTail(r.metadata),
+  ]);
+}
+
+export const inferenceRouteHeader = ['NAME', 'PROVIDER', 'MODEL', 'TIMEOUT', 'VERSION', 'AGE'];
+export const inferenceRouteRow = (r: InferenceRoute) => [
+  r.metadata.name,
+  r.providerName,
+  r.modelId,
+  `${r.timeoutSeconds}s`,
+  String(r.metadata.resourceVersion),
+  age(r.metadata.createdAt),
+];
 
 export function inferenceCommands(program: Command, io: CliIO): void {
   const inference = program.command('inference').description('inference routes: model → provider');

@@ -1,10 +1,8 @@
 import type { GlobalPolicy, GlobalPolicyRevision } from '#lib/domain/global-policy.ts';
+import type { InferenceRouteData } from '#lib/domain/inference.ts';
 import { Kind } from '#lib/domain/keys.ts';
 import type { SandboxConfig } from '#lib/domain/policy.ts';
 import type {
-  GlobalPolicyData,
-  GlobalPolicyRevisionData,
-  InferenceRouteData,
   PolicyDraftData,
   PolicyDraftEventData,
   PolicyRevisionData,
@@ -39,19 +37,44 @@ export function metadataOf(obj: StoredObject<unknown>): Metadata {
   };
 }
 
+/**
+ * How each kind's objects are rendered, by kind: what `renderObject` answers for the `current`
+ * object of a conflict. A view declared with `objectView` is registered when its module loads,
+ * which the routes of its kind do.
+ */
+const renderers = new Map<string, (obj: StoredObject<never>) => unknown>();
+
+/** Declares `render` as the view of `kind`'s objects (`renderObject`) and returns it. */
+export function objectView<T, V>(
+  kind: string,
+  render: (obj: StoredObject<T>) => V,
+): (obj: StoredObject<T>) => V {
+  renderers.set(kind, render as (obj: StoredObject<never>) => unknown);
+  return render;
+}
+
+/**
+ * Renders any stored object the way its routes do — secrets redacted. Used for the `current`
+ * object of a conflict, whatever kind it is; a kind without a view shows its metadata.
+ */
+export function renderObject(obj: StoredObject<unknown>): unknown {
+  const render = renderers.get(obj.kind);
+  return render ? render(obj as StoredObject<never>) : { metadata: metadataOf(obj) };
+}
+
 const redactValues = (m: Record<string, string> | undefined) =>
   Object.fromEntries(Object.keys(m ?? {}).map((k) => [k, REDACTED]));
 
-export function providerView(obj: StoredObject<ProviderData>) {
+export const providerView = objectView(Kind.Provider, (obj: StoredObject<ProviderData>) => {
   return {
     metadata: metadataOf(obj),
     type: obj.data.type,
     credentials: redactValues(obj.data.credentials),
     config: obj.data.config ?? {},
   };
-}
+});
 
-export function sandboxView(obj: StoredObject<SandboxData>) {
+export const sandboxView = objectView(Kind.Sandbox, (obj: StoredObject<SandboxData>) => {
   const d = obj.data;
   return {
     metadata: metadataOf(obj),
@@ -65,7 +88,7 @@ export function sandboxView(obj: StoredObject<SandboxData>) {
     conditions: d.conditions ?? [],
     currentPolicyVersion: d.currentPolicyVersion ?? null,
   };
-}
+});
 
 export function settingsView(obj: StoredObject<SettingsData> | undefined) {
   return {
@@ -73,22 +96,27 @@ export function settingsView(obj: StoredObject<SettingsData> | undefined) {
     resourceVersion: obj?.resourceVersion ?? 0,
   };
 }
+objectView(Kind.SandboxSettings, settingsView);
+objectView(Kind.GlobalSettings, settingsView);
 
-export function revisionView(obj: StoredObject<PolicyRevisionData>) {
-  return {
-    metadata: metadataOf(obj),
-    version: obj.data.version,
-    policy: obj.data.policy,
-    status: obj.data.status,
-    loadError: obj.data.loadError ?? null,
-    hash: obj.data.hash,
-  };
-}
+export const revisionView = objectView(
+  Kind.PolicyRevision,
+  (obj: StoredObject<PolicyRevisionData>) => {
+    return {
+      metadata: metadataOf(obj),
+      version: obj.data.version,
+      policy: obj.data.policy,
+      status: obj.data.status,
+      loadError: obj.data.loadError ?? null,
+      hash: obj.data.hash,
+    };
+  },
+);
 
-export function draftView(obj: StoredObject<PolicyDraftData>) {
+export const draftView = objectView(Kind.PolicyDraft, (obj: StoredObject<PolicyDraftData>) => {
   const { generation: _, heldUntil: _held, ...d } = obj.data;
   return { metadata: metadataOf(obj), ...d };
-}
+});
 
 export function draftEventView(obj: StoredObject<PolicyDraftEventData>) {
   return { ...obj.data };
@@ -119,35 +147,38 @@ export function sandboxConfigView(cfg: SandboxConfig) {
  * number, with the head's metadata (its ETag is the head's). The answer to a DELETE carries
  * `policy: null`: nothing is in force.
  */
-export function globalPolicyView(obj: GlobalPolicy) {
+export const globalPolicyView = objectView(Kind.GlobalPolicy, (obj: GlobalPolicy) => {
   return {
     metadata: metadataOf(obj),
     policy: obj.data.policy,
     version: obj.data.version,
   };
-}
+});
 
-export function globalPolicyRevisionView(obj: GlobalPolicyRevision) {
-  return {
-    metadata: metadataOf(obj),
-    version: obj.data.version,
-    policy: obj.data.policy,
-    status: obj.data.status,
-    hash: obj.data.hash,
-  };
-}
+export const globalPolicyRevisionView = objectView(
+  Kind.GlobalPolicyRevision,
+  (obj: GlobalPolicyRevision) => {
+    return {
+      metadata: metadataOf(obj),
+      version: obj.data.version,
+      policy: obj.data.policy,
+      status: obj.data.status,
+      hash: obj.data.hash,
+    };
+  },
+);
 
 /** Sessions never carry their token, except in the create response (added there). */
-export function sessionView(obj: StoredObject<SSHSessionData>) {
+export const sessionView = objectView(Kind.SSHSession, (obj: StoredObject<SSHSessionData>) => {
   return {
     metadata: metadataOf(obj),
     sandboxName: obj.data.sandboxName,
     expiresAt: obj.data.expiresAt,
     revoked: obj.data.revoked,
   };
-}
+});
 
-export function serviceView(obj: StoredObject<ServiceData>) {
+export const serviceView = objectView(Kind.Service, (obj: StoredObject<ServiceData>) => {
   return {
     metadata: metadataOf(obj),
     sandboxName: obj.data.sandboxName,
@@ -156,45 +187,16 @@ export function serviceView(obj: StoredObject<ServiceData>) {
     domain: obj.data.domain,
     url: obj.data.url,
   };
-}
+});
 
-export function inferenceRouteView(obj: StoredObject<InferenceRouteData>) {
-  return {
-    metadata: metadataOf(obj),
-    providerName: obj.data.providerName,
-    modelId: obj.data.modelId,
-    timeoutSeconds: obj.data.timeoutSeconds,
-  };
-}
-
-/**
- * Renders any stored object the way its routes do — secrets redacted. Used for the `current`
- * object of a conflict, whatever kind it is.
- */
-export function renderObject(obj: StoredObject<unknown>): unknown {
-  switch (obj.kind) {
-    case Kind.Provider:
-      return providerView(obj as StoredObject<ProviderData>);
-    case Kind.Sandbox:
-      return sandboxView(obj as StoredObject<SandboxData>);
-    case Kind.SandboxSettings:
-    case Kind.GlobalSettings:
-      return settingsView(obj as StoredObject<SettingsData>);
-    case Kind.PolicyRevision:
-      return revisionView(obj as StoredObject<PolicyRevisionData>);
-    case Kind.PolicyDraft:
-      return draftView(obj as StoredObject<PolicyDraftData>);
-    case Kind.GlobalPolicy:
-      return globalPolicyView(obj as StoredObject<GlobalPolicyData>);
-    case Kind.GlobalPolicyRevision:
-      return globalPolicyRevisionView(obj as StoredObject<GlobalPolicyRevisionData>);
-    case Kind.SSHSession:
-      return sessionView(obj as StoredObject<SSHSessionData>);
-    case Kind.Service:
-      return serviceView(obj as StoredObject<ServiceData>);
-    case Kind.InferenceRoute:
-      return inferenceRouteView(obj as StoredObject<InferenceRouteData>);
-    default:
-      return { metadata: metadataOf(obj) };
-  }
-}
+export const inferenceRouteView = objectView(
+  Kind.InferenceRoute,
+  (obj: StoredObject<InferenceRouteData>) => {
+    return {
+      metadata: metadataOf(obj),
+      providerName: obj.data.providerName,
+      modelId: obj.data.modelId,
+      timeoutSeconds: obj.data.timeoutSeconds,
+    };
+  },
+);

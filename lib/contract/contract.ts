@@ -168,15 +168,18 @@ export function contract<
 /** The routes one function serves, in the order the API lists them. */
 export interface ContractGroup<F extends string = string, C extends TypedContract = TypedContract> {
   readonly fn: F;
+  /** What the function's routes are about: its tag's description in the OpenAPI document. */
+  readonly description: string;
   readonly contracts: readonly (C & { readonly fn: F })[];
 }
 
 /** The contracts of function `fn`, each marked with it. */
 export function contractGroup<F extends string, C extends TypedContract>(
   fn: F,
+  description: string,
   contracts: readonly C[],
 ): ContractGroup<F, C> {
-  return { fn, contracts: contracts.map((c) => ({ ...c, fn })) };
+  return { fn, description, contracts: contracts.map((c) => ({ ...c, fn })) };
 }
 
 /** The scopes that each allow a route (empty: public); `shellgate:all` allows every route. */

@@ -66,12 +66,6 @@ export interface ServiceInput {
   domain?: boolean;
 }
 
-export interface InferenceRouteInput {
-  providerName: string;
-  modelId: string;
-  timeoutSeconds?: number;
-}
-
 export type { Access, NetworkEndpoint, NetworkRule, Protocol } from './types.ts';
 
 /** One merge operation of SPEC §7.2. */

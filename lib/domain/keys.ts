@@ -103,7 +103,6 @@ export const keys = {
   }),
   /** Bookkeeping: how many drafts the sandbox has (bounded by LIMITS.draftsPerSandbox). */
   draftCount: (sandbox: string): ItemKey => ({ pk: `sandbox#${sandbox}`, sk: 'draftcount' }),
-  inferenceRoute: (name: string): ItemKey => ({ pk: `inference#${name}`, sk: SELF }),
   globalSettings: (): ItemKey => ({ pk: 'settings#global', sk: SELF }),
   /** The global policy's head: the policy in force (if any) and the latest revision number. */
   globalPolicy: (): ItemKey => ({ pk: GLOBAL_POLICY, sk: SELF }),
@@ -144,5 +143,4 @@ export const index = {
     gsi1pk: Kind.SSHSession,
     gsi1sk: `${sandbox}/${id}`,
   }),
-  inferenceRoute: (name: string): IndexEntry => ({ gsi1pk: Kind.InferenceRoute, gsi1sk: name }),
 } as const;

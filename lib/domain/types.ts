@@ -91,12 +91,6 @@ export interface ServiceData {
   url: string;
 }
 
-export interface InferenceRouteData {
-  providerName: string;
-  modelId: string;
-  timeoutSeconds: number;
-}
-
 export type DraftStatus = 'PENDING' | 'APPROVED' | 'REJECTED';
 export type DraftEventType = 'SUBMITTED' | 'EDITED' | 'APPROVED' | 'REJECTED' | 'UNDONE';
 

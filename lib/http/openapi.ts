@@ -8,23 +8,10 @@ import {
   isMutating,
   SUPER_SCOPE,
 } from '#lib/contract/contract.ts';
-import { contracts, type FunctionName } from '#lib/contract/index.ts';
+import { contractGroups, contracts } from '#lib/contract/index.ts';
 import { PLACEHOLDER_ISSUER } from './issuer.ts';
 
 type Json = Record<string, unknown>;
-
-/** What each function's routes are about: the document's tags. */
-const TAGS: Record<FunctionName, string> = {
-  providers: 'Credentials for model and code hosts; every credential value reads as REDACTED.',
-  sandboxes: 'Sandboxes, their status and the providers attached to them.',
-  config:
-    "A sandbox's policy, its merges and revisions, the global policy, sandbox settings and global settings.",
-  drafts:
-    'Policy drafts: network rules the in-sandbox supervisor proposes (policy:propose) and reviewers approve, reject, edit and undo.',
-  sessions: 'SSH sessions into a READY sandbox, and the service endpoints a sandbox exposes.',
-  inference: 'Inference routes: which provider and model serve a route.',
-  meta: 'Liveness and the description of the API. Public: no token needed.',
-};
 
 const ref = (kind: 'schemas' | 'responses' | 'headers' | 'parameters', name: string) => ({
   $ref: `#/components/${kind}/${name}`,
@@ -388,7 +375,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
         },
       },
     ],
-    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
+    tags: Object.values(contractGroups).map(({ fn, description }) => ({ name: fn, description })),
     paths,
     components: {
       securitySchemes: {

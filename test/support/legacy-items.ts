@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { inferenceRouteIndex, inferenceRouteKey } from '#lib/domain/inference.ts';
 import { index, Kind, keys } from '#lib/domain/keys.ts';
 import type { Store } from '#lib/store/store.ts';
 
@@ -91,8 +92,8 @@ function legacyObject(i: number, prefix: string): RawItem {
       };
     default:
       return {
-        ...keys.inferenceRoute(name),
-        ...index.inferenceRoute(name),
+        ...inferenceRouteKey(name),
+        ...inferenceRouteIndex(name),
         ...base,
         kind: Kind.InferenceRoute,
         data: { providerName: 'p', modelId: 'm', timeoutSeconds: 30 },

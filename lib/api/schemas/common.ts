@@ -185,3 +185,10 @@ export const PreconditionQuery = z.strictObject({
   expectedResourceVersion: z.optional(intString(0, Number.MAX_SAFE_INTEGER)),
   expectedId: z.optional(uuid),
 });
+
+/**
+ * `Body` must yield what the use-case takes; extra members (preconditions) are fine. A kind's
+ * schemas module states it for its bodies (`schemas/inference.ts`); the older kinds' are
+ * listed in `conformance.ts`.
+ */
+export type Yields<Body extends Input, Input> = Body;

@@ -1,4 +1,5 @@
 import type * as Domain from '#lib/domain/inputs.ts';
+import type { Yields } from './common.ts';
 import type { PolicyBody, PolicyMergeBody, RevisionStatusBody } from './config.ts';
 import type {
   DraftApproveManyBody,
@@ -7,13 +8,9 @@ import type {
   DraftRejectBody,
   DraftSubmitBody,
 } from './drafts.ts';
-import type { InferenceRouteBody } from './inference.ts';
 import type { CreateProviderBody, UpdateProviderBody } from './providers.ts';
 import type { CreateSandboxBody, SandboxStatusBody } from './sandboxes.ts';
 import type { ServiceBody, SSHSessionBody } from './sessions.ts';
-
-/** `Body` must yield what the use-case takes; extra members (preconditions) are fine. */
-type Yields<Body extends Input, Input> = Body;
 
 /** Compiles only while every body schema yields its use-case's input (the floors point one way). */
 export type Conformance = [
@@ -26,7 +23,6 @@ export type Conformance = [
   Yields<RevisionStatusBody, Domain.RevisionStatusInput>,
   Yields<SSHSessionBody, Domain.SSHSessionInput>,
   Yields<ServiceBody, Domain.ServiceInput>,
-  Yields<InferenceRouteBody, Domain.InferenceRouteInput>,
   Yields<DraftSubmitBody, Domain.DraftSubmitInput>,
   Yields<DraftEditBody, Domain.DraftEditInput>,
   Yields<DraftDecisionBody, Domain.DraftDecisionInput>,

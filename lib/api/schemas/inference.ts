@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { name, preconditions } from './common.ts';
+import type { InferenceRouteInput } from '#lib/domain/inference.ts';
+import { name, preconditions, type Yields } from './common.ts';
 
 export const InferenceRouteBody = z.strictObject({
   providerName: name,
@@ -8,3 +9,6 @@ export const InferenceRouteBody = z.strictObject({
   ...preconditions,
 });
 export type InferenceRouteBody = z.infer<typeof InferenceRouteBody>;
+
+/** Compiles only while the body yields what the use-case takes (the floors point one way). */
+export type InferenceRouteConformance = Yields<InferenceRouteBody, InferenceRouteInput>;
