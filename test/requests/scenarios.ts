@@ -695,7 +695,7 @@ export const scenarios: { [Op in TabledOperation]: Record<ScenarioName<Op>, Scen
 function exampleScenario(route: Route): Scenario {
   return {
     prepare: async (call) => {
-      await seedExampleWorld(call);
+      await seedExampleWorld(call, route.operationId as OperationId);
       const { path, body } = exampleRequest(route);
       return { method: route.method, path, body, status: route.status };
     },

@@ -1,5 +1,5 @@
-import type { Contract } from '#lib/contract/contract.ts';
-import { contractsById } from '#lib/contract/index.ts';
+import { type Contract, isCreate } from '#lib/contract/contract.ts';
+import { contracts, contractsById, type OperationId, operationIds } from '#lib/contract/index.ts';
 import { pathTo } from '#lib/http/route.ts';
 
 /** A route's example as a request: its path with the example's params and query filled in. */
@@ -14,25 +14,41 @@ export function exampleRequest(route: Contract): { path: string; body: unknown }
   return { path: search ? `${path}?${search}` : path, body };
 }
 
+/** The routes whose examples make the example world's head: provider `github`, sandbox `dev` using it, READY. */
+const HEAD: readonly OperationId[] = ['createProvider', 'createSandbox', 'reportSandboxStatus'];
+
 /**
- * The routes whose examples make the example world, in order: provider `github`, sandbox `dev`
- * using it, READY. Every other example names only these.
+ * Then every other route that creates an object (a create or an upsert), in the API's order, so
+ * that the example of a route that reads an object finds it. Every example names only objects
+ * of this world.
  */
-const WORLD = ['createProvider', 'createSandbox', 'reportSandboxStatus'] as const;
+const CREATES = contracts
+  .filter((c) => (isCreate(c) || c.upsert) && !HEAD.includes(c.operationId as OperationId))
+  .map((c) => c.operationId as OperationId);
 
 type Send = (method: string, path: string, body?: unknown) => Promise<{ status: number }>;
 
+async function make(send: Send, id: OperationId, madeAlready: boolean): Promise<void> {
+  const route = contractsById[id];
+  const { path, body } = exampleRequest(route);
+  const res = await send(route.method, path, body);
+  if (res.status < 300 || (madeAlready && res.status === 409)) return;
+  throw new Error(`${id}: ${res.status} making the example world`);
+}
+
 /**
- * Makes the example world with the examples of the routes that create it. Where it is already
- * made (one table serving many scenarios), it is left as it is.
+ * Makes the example world with the examples of the routes that create it: the head, unless it
+ * is already made (one table serving many scenarios), then the objects of the creating routes
+ * that come before `before` in the API's order (all of them without it), each left as it is
+ * where it exists. A route's own example is then sent to the world as it stands before it.
  */
-export async function seedExampleWorld(send: Send): Promise<void> {
+export async function seedExampleWorld(send: Send, before?: OperationId): Promise<void> {
   const sandbox = exampleRequest(contractsById.getSandbox);
-  if ((await send('GET', sandbox.path)).status === 200) return;
-  for (const id of WORLD) {
-    const route = contractsById[id];
-    const { path, body } = exampleRequest(route);
-    const res = await send(route.method, path, body);
-    if (res.status >= 300) throw new Error(`${id}: ${res.status} making the example world`);
+  if ((await send('GET', sandbox.path)).status !== 200) {
+    for (const id of HEAD) await make(send, id, false);
+  }
+  const end = before === undefined ? operationIds.length : operationIds.indexOf(before);
+  for (const id of CREATES) {
+    if (operationIds.indexOf(id) < end) await make(send, id, true);
   }
 }
