@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { GLOBAL_REVISION_STATUSES, PHASES, REVISION_STATUSES } from '#lib/domain/types.ts';
 import { ERROR_CODES } from '#lib/errors.ts';
-import { REDACTED } from './views.ts';
+import { REDACTED } from './render.ts';
 
 /**
  * Response shapes, for the OpenAPI document and the typed client. Each exported `<Name>View`
@@ -127,13 +127,6 @@ export const ServiceView = z.object({
   url: z.string(),
 });
 
-export const InferenceRouteView = z.object({
-  metadata: MetadataView,
-  providerName: z.string(),
-  modelId: z.string(),
-  timeoutSeconds: z.number().check(z.int()),
-});
-
 export const AttachResultView = z.object({ sandbox: SandboxView, attached: z.boolean() });
 export const DetachResultView = z.object({ sandbox: SandboxView, detached: z.boolean() });
 export const PolicyResultView = z.object({ sandbox: SandboxView, revision: PolicyRevisionView });
@@ -213,7 +206,6 @@ export const PolicyDraftEventListView = listOf(PolicyDraftEventView);
 export const GlobalPolicyRevisionListView = listOf(GlobalPolicyRevisionView);
 export const SSHSessionListView = listOf(SSHSessionView);
 export const ServiceListView = listOf(ServiceView);
-export const InferenceRouteListView = listOf(InferenceRouteView);
 
 /**
  * A page of a sandbox's attached providers, in the sandbox's order. `missing` names the

@@ -1,5 +1,4 @@
 import type { GlobalPolicy, GlobalPolicyRevision } from '#lib/domain/global-policy.ts';
-import type { InferenceRouteData } from '#lib/domain/inference.ts';
 import { Kind } from '#lib/domain/keys.ts';
 import type { SandboxConfig } from '#lib/domain/policy.ts';
 import type {
@@ -13,54 +12,14 @@ import type {
   SSHSessionData,
 } from '#lib/domain/types.ts';
 import type { StoredObject } from '#lib/store/types.ts';
-
-/** The value every secret is replaced with in every response. */
-export const REDACTED = 'REDACTED';
-
-export interface Metadata {
-  id: string;
-  name: string;
-  resourceVersion: number;
-  createdAt: string;
-  updatedAt: string;
-  labels: Record<string, string>;
-}
-
-export function metadataOf(obj: StoredObject<unknown>): Metadata {
-  return {
-    id: obj.id,
-    name: obj.name,
-    resourceVersion: obj.resourceVersion,
-    createdAt: obj.createdAt,
-    updatedAt: obj.updatedAt,
-    labels: obj.labels,
-  };
-}
+import { metadataOf, objectView, REDACTED } from './render.ts';
 
 /**
- * How each kind's objects are rendered, by kind: what `renderObject` answers for the `current`
- * object of a conflict. A view declared with `objectView` is registered when its module loads,
- * which the routes of its kind do.
+ * `renderObject` from here, so that whoever renders a conflict's object has loaded the views of
+ * the kinds below; a kind with its views in its own schemas module registers them when its
+ * routes load it.
  */
-const renderers = new Map<string, (obj: StoredObject<never>) => unknown>();
-
-/** Declares `render` as the view of `kind`'s objects (`renderObject`) and returns it. */
-export function objectView<T, V>(
-  kind: string,
-  render: (obj: StoredObject<T>) => V,
-): (obj: StoredObject<T>) => V {
-  renderers.set(kind, render as (obj: StoredObject<never>) => unknown);
-  return render;
-}
-
-/**
- * Renders any stored object the way its routes do — secrets redacted. Used for the `current`
- * object of a conflict, whatever kind it is; a kind without a view shows its metadata.
- */
-export function renderObject(obj: StoredObject<unknown>): unknown {
-  const render = renderers.get(obj.kind);
-  return render ? render(obj as StoredObject<never>) : { metadata: metadataOf(obj) };
-}
+export { renderObject } from './render.ts';
 
 const redactValues = (m: Record<string, string> | undefined) =>
   Object.fromEntries(Object.keys(m ?? {}).map((k) => [k, REDACTED]));
@@ -188,15 +147,3 @@ export const serviceView = objectView(Kind.Service, (obj: StoredObject<ServiceDa
     url: obj.data.url,
   };
 });
-
-export const inferenceRouteView = objectView(
-  Kind.InferenceRoute,
-  (obj: StoredObject<InferenceRouteData>) => {
-    return {
-      metadata: metadataOf(obj),
-      providerName: obj.data.providerName,
-      modelId: obj.data.modelId,
-      timeoutSeconds: obj.data.timeoutSeconds,
-    };
-  },
-);

@@ -1,5 +1,5 @@
 import { ListQuery, NameParams } from '#lib/api/schemas/common.ts';
-import { InferenceRouteBody } from '#lib/api/schemas/inference.ts';
+import { InferenceRouteBody, inferenceViews } from '#lib/api/schemas/inference.ts';
 import { contract, contractGroup } from './contract.ts';
 
 /** The `inference` function's routes: inference routes. */
@@ -14,7 +14,7 @@ export const inference = contractGroup(
       summary: 'List inference routes',
       scope: 'inference:read',
       query: ListQuery,
-      response: (v) => v.InferenceRouteListView,
+      response: (v) => inferenceViews(v).InferenceRouteListView,
       status: 200,
       example: {},
     }),
@@ -25,7 +25,7 @@ export const inference = contractGroup(
       summary: 'Get an inference route',
       scope: 'inference:read',
       params: NameParams,
-      response: (v) => v.InferenceRouteView,
+      response: (v) => inferenceViews(v).InferenceRouteView,
       status: 200,
       example: { params: { name: 'chat' } },
     }),
@@ -37,7 +37,7 @@ export const inference = contractGroup(
       scope: 'inference:write',
       params: NameParams,
       body: InferenceRouteBody,
-      response: (v) => v.InferenceRouteView,
+      response: (v) => inferenceViews(v).InferenceRouteView,
       status: 200,
       upsert: true,
       notFound: false,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod/mini';
-import { REDACTED } from '#lib/api/views.ts';
+import { REDACTED } from '#lib/api/render.ts';
 import { isMutating, routeKey } from '#lib/contract/contract.ts';
 import { newStats, type OperationContext } from '#lib/domain/context.ts';
 import { type FieldViolation, InvalidArgument, NotFound, ShellgateError } from '#lib/errors.ts';

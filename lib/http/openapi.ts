@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { allKindViews } from '#lib/api/kind-views.ts';
 import * as requests from '#lib/api/schemas.ts';
 import * as views from '#lib/api/view-schemas.ts';
 import {
@@ -51,8 +52,24 @@ const conversion = (io: 'input' | 'output') =>
   }) as const;
 
 /**
- * The named schemas: requests as their export names (`CreateProviderBody`), responses as theirs
- * without `View` (`Provider`), each converted once, referring to each other by `$ref`.
+ * Request bodies by their export names in `lib/api/schemas.ts` (`CreateProviderBody`); a body
+ * no module there exports is named after its operation (`createWidget` → `CreateWidgetBody`).
+ */
+function bodies(): [string, z.ZodMiniType][] {
+  const named = schemasOf(requests).filter(([name]) => name.endsWith('Body'));
+  const known = new Set(named.map(([, schema]) => schema));
+  const unnamed = contracts.flatMap((c): [string, z.ZodMiniType][] =>
+    c.body && !known.has(c.body)
+      ? [[`${c.operationId[0]!.toUpperCase()}${c.operationId.slice(1)}Body`, c.body]]
+      : [],
+  );
+  return [...named, ...unnamed];
+}
+
+/**
+ * The named schemas: request bodies (`bodies`), responses as their names without `View`
+ * (`Provider`: `view-schemas.ts` and the kinds' own, `kind-views.ts`), each converted once,
+ * referring to each other by `$ref`.
  */
 function components() {
   const names = new Map<z.ZodMiniType, string>();
@@ -73,12 +90,9 @@ function components() {
     return out.schemas;
   };
   const schemas = {
+    ...convert(bodies(), 'input'),
     ...convert(
-      schemasOf(requests).filter(([name]) => name.endsWith('Body')),
-      'input',
-    ),
-    ...convert(
-      schemasOf(views)
+      [...schemasOf(views), ...Object.entries(allKindViews(views))]
         .filter(([name]) => name.endsWith('View') || name === 'Problem')
         .map(([name, schema]) => [name.replace(/View$/, ''), schema]),
       'output',

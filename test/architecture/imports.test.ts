@@ -173,6 +173,8 @@ const CLIENT_MAY_LOAD = [
   /^lib\/client\//,
   /^lib\/contract\//,
   /^lib\/api\/schemas(\.ts|\/)/,
+  // A kind's views: how an object renders and its response schemas, built on first use.
+  /^lib\/api\/(render|kind-views)\.ts$/,
   // network-rules: the pure normalization the policy schemas run (no store, no use-case).
   /^lib\/domain\/(keys|limits|types|network-rules)\.ts$/,
   /^lib\/errors\.ts$/,

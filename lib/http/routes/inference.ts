@@ -1,4 +1,4 @@
-import { inferenceRouteView } from '#lib/api/views.ts';
+import { inferenceRouteView } from '#lib/api/schemas/inference.ts';
 import { inference as contracts } from '#lib/contract/inference.ts';
 import {
   getInferenceRoute,
