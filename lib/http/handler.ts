@@ -19,7 +19,7 @@ import {
   type StoredResponse,
 } from './idempotency.ts';
 import { logger, observeInvocation, recordMetrics } from './observability.ts';
-import { parsePreconditions } from './preconditions.ts';
+import { parseIfNoneMatch, parsePreconditions } from './preconditions.ts';
 import { type HttpResponse, methodNotAllowed, problemResponse } from './problem.ts';
 import type { Reply, Route, RouteGroup } from './route.ts';
 import { defaultStore } from './store.ts';
@@ -101,6 +101,11 @@ function respond(
   };
 }
 
+/** `If-None-Match` matched (RFC 9110 §15.4.5): the ETag, and no body or content headers. */
+function notModified(etag: string): HttpResponse {
+  return { statusCode: 304, headers: { etag }, body: '' };
+}
+
 /** A HEAD request gets the GET response's headers without its body (RFC 9110 §9.3.2). */
 function withoutBody(response: HttpResponse): HttpResponse {
   return {
@@ -157,7 +162,7 @@ export async function handleHttp(
   });
   recordMetrics({ ...observed, code: outcome.code, replayed: outcome.replayed });
   outcome.response.headers['x-request-id'] = requestId;
-  return event.requestContext?.http?.method === 'HEAD'
+  return event.requestContext?.http?.method === 'HEAD' && outcome.response.statusCode !== 304
     ? withoutBody(outcome.response)
     : outcome.response;
 }
@@ -190,6 +195,7 @@ async function serve(
     authorize(route, claims);
     const input = parseInput(route, event);
     const pre = parsePreconditions(route, event.headers ?? {}, input);
+    const ifNoneMatch = parseIfNoneMatch(route, event.headers ?? {});
     ifMatch = pre.fromIfMatch;
     const st = store ?? defaultStore();
     const idemKey = event.headers?.['idempotency-key'];
@@ -216,7 +222,13 @@ async function serve(
       stats,
       ...(deadline !== undefined ? { deadline } : {}),
     };
-    return { response: await runRoute(route, input, ctx, scope), replayed: false };
+    const response = await runRoute(route, input, ctx, scope);
+    const etag = response.headers.etag;
+    // The answer is the one the client holds: 304 with its ETag and no body.
+    if (ifNoneMatch && etag !== undefined && response.statusCode === 200 && ifNoneMatch(etag)) {
+      return { response: notModified(etag), replayed: false };
+    }
+    return { response, replayed: false };
   } catch (err) {
     const response = problemResponse(err, { instance, requestId, ifMatch });
     if (response.statusCode >= 500) {

@@ -197,6 +197,14 @@ const PARAMETERS = {
       'One strong ETag `"<id>:<resourceVersion>"`: apply only to that version (a mismatch is 412); `*`: no precondition.',
     schema: { type: 'string' },
   },
+  IfNoneMatch: {
+    name: 'If-None-Match',
+    in: 'header',
+    required: false,
+    description:
+      'ETags the client holds (`*`: any; weak comparison): when one is the current one, 304 with the ETag and no body.',
+    schema: { type: 'string' },
+  },
   IdempotencyKey: {
     name: 'Idempotency-Key',
     in: 'header',
@@ -252,6 +260,8 @@ function operation(route: Contract, names: Map<z.ZodMiniType, string>) {
         },
       };
   const notFound = route.notFound ?? route.params !== undefined;
+  /** A read whose answer has an ETag honours If-None-Match. */
+  const conditional = !mutating && hasEtag(route, converted);
   const scope = route.scope;
   const op: Json = {
     operationId: route.operationId,
@@ -269,10 +279,19 @@ function operation(route: Contract, names: Map<z.ZodMiniType, string>) {
       ...parameters(route.params, 'path'),
       ...parameters(route.query, 'query'),
       ...(mutating && !isCreate(route) ? [ref('parameters', 'IfMatch')] : []),
+      ...(conditional ? [ref('parameters', 'IfNoneMatch')] : []),
       ...(mutating ? [ref('parameters', 'IdempotencyKey')] : []),
     ],
     responses: {
       ...success,
+      ...(conditional
+        ? {
+            '304': {
+              description: 'Not modified: the object is the one `If-None-Match` names.',
+              headers: { ETag: ref('headers', 'ETag') },
+            },
+          }
+        : {}),
       '400': ref('responses', 'BadRequest'),
       ...(scope
         ? {

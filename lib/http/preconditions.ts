@@ -63,3 +63,39 @@ export function parsePreconditions(
   id = etagId;
   return { expectedResourceVersion: version, expectedId: id, fromIfMatch: true };
 }
+
+/** The first element of an `If-None-Match` list: an entity tag, weak (`W/"…"`) or strong. */
+const ENTITY_TAG = /^(?:W\/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,\s*|$)/;
+
+/**
+ * The condition of `If-None-Match` on a GET (RFC 9110 §13.1.2): `*` or a list of entity tags,
+ * compared weakly (`W/` ignored), matched against the ETag of the answer. Absent: undefined.
+ * A malformed value is a 400, and so is the header on a write, which it does not condition.
+ */
+export function parseIfNoneMatch(
+  route: Pick<ContractSpec, 'method'>,
+  headers: Record<string, string | undefined>,
+): ((etag: string) => boolean) | undefined {
+  const header = headers['if-none-match'];
+  if (header === undefined) return undefined;
+  const refuse = (message: string) =>
+    new InvalidArgument([{ field: 'header.if-none-match', message }]);
+  if (isMutating(route)) {
+    throw refuse(
+      'is honoured by GET and HEAD only: a write takes If-Match or expectedResourceVersion',
+    );
+  }
+  let rest = header.trim();
+  if (rest === '*') return () => true;
+  const wanted = new Set<string>();
+  while (rest.length) {
+    const m = ENTITY_TAG.exec(rest);
+    if (!m) {
+      throw refuse('must be "*" or a list of entity tags ("<id>:<resourceVersion>", W/ allowed)');
+    }
+    wanted.add(m[1]!);
+    rest = rest.slice(m[0].length);
+  }
+  if (!wanted.size) throw refuse('must be "*" or a list of entity tags');
+  return (etag) => wanted.has(ENTITY_TAG.exec(etag)?.[1] ?? etag);
+}

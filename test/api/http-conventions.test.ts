@@ -11,8 +11,9 @@ import { dynamoEndpoint } from '#test/support/store.ts';
 
 /**
  * What generic HTTP clients rely on, over the dev server: 405 with `Allow`, HEAD on every GET
- * route, `Location` on every 201, an ETag on every successful DELETE; and every response's
- * status and headers as the OpenAPI document declares them for its operation.
+ * route, 304 for `If-None-Match`, `Location` on every 201, an ETag on every successful DELETE;
+ * and every response's status and headers as the OpenAPI document declares them for its
+ * operation.
  */
 
 let system: LocalSystem;
@@ -194,6 +195,89 @@ describe('HTTP conventions', () => {
       expect(head.headers['content-type']).toBe(get.headers['content-type']);
       expect(head.headers.etag).toBe(get.headers.etag);
     }
+  });
+
+  it('answers a GET whose ETag If-None-Match names 304 with the ETag and no body, on every GET route with an ETag', async () => {
+    const gets = routes.filter((r) => r.method === 'GET');
+    let conditional = 0;
+    for (const route of gets) {
+      const path = concrete(route.path, made);
+      const get = await http('GET', path);
+      const etag = get.headers.etag;
+      if (etag === undefined) continue;
+      conditional++;
+      // act
+      const same = await http('GET', path, undefined, { 'if-none-match': etag });
+      const weakInAList = await http('GET', path, undefined, {
+        'if-none-match': `"00000000-0000-4000-8000-000000000000:1", W/${etag}`,
+      });
+      const any = await http('GET', path, undefined, { 'if-none-match': '*' });
+      const head = await http('HEAD', path, undefined, { 'if-none-match': etag });
+      const other = await http('GET', path, undefined, {
+        'if-none-match': '"00000000-0000-4000-8000-000000000000:1"',
+      });
+      // assert
+      for (const res of [same, weakInAList, any, head]) {
+        expect({ path, status: res.status, etag: res.headers.etag, text: res.text }).toEqual({
+          path,
+          status: 304,
+          etag,
+          text: '',
+        });
+      }
+      expect({ path, status: other.status, text: other.text }).toEqual({
+        path,
+        status: 200,
+        text: get.text,
+      });
+    }
+    expect(conditional).toBeGreaterThan(5);
+  });
+
+  it('answers If-None-Match with an older ETag with the object as it is now', async () => {
+    // arrange
+    const before = await http('GET', '/v1/providers/conv-p');
+    await http('PATCH', '/v1/providers/conv-p', { config: { tier: 'gold' } });
+    // act
+    const after = await http('GET', '/v1/providers/conv-p', undefined, {
+      'if-none-match': before.headers.etag!,
+    });
+    // assert
+    expect(after.status).toBe(200);
+    expect(after.body.config.tier).toBe('gold');
+    expect(after.headers.etag).toBe(etagOf(after.body));
+    expect(after.headers.etag).not.toBe(before.headers.etag);
+  });
+
+  it('refuses a malformed If-None-Match, and If-None-Match on a write, naming the header and writing nothing', async () => {
+    // arrange
+    const before = await http('GET', '/v1/providers/conv-p');
+    // act
+    const malformed = await http('GET', '/v1/providers/conv-p', undefined, {
+      'if-none-match': 'no-quotes',
+    });
+    const onWrite = await http(
+      'PATCH',
+      '/v1/providers/conv-p',
+      { config: { x: 'y' } },
+      {
+        'if-none-match': '*',
+      },
+    );
+    const missing = await http('GET', '/v1/providers/conv-missing', undefined, {
+      'if-none-match': '*',
+    });
+    // assert
+    for (const res of [malformed, onWrite]) {
+      expect(res.status).toBe(400);
+      expect(problemShapeErrors(res)).toEqual([]);
+      expect(res.body.errors).toEqual([
+        { field: 'header.if-none-match', message: expect.any(String) },
+      ]);
+    }
+    expect(missing.status).toBe(404);
+    const after = await http('GET', '/v1/providers/conv-p');
+    expect(after.body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
   });
 
   it('answers every 201 with Location, the path that reads what it created', async () => {
