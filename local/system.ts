@@ -6,6 +6,7 @@ import { createDevAuthority } from './dev-auth.ts';
 import { type DevServer, startDevServer } from './dev-server.ts';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local.ts';
 import { localContext } from './event.ts';
+import { type StreamPoller, startStreamPoller } from './stream.ts';
 
 export interface LocalSystemOptions {
   /** @default 8080 */
@@ -37,6 +38,8 @@ export interface LocalSystem {
   db: DynamoDbLocal;
   dbPath?: string;
   server: DevServer;
+  /** The stream consumer, fed from DynamoDB Local's stream of the table. */
+  stream: StreamPoller;
   stop(): Promise<void>;
 }
 
@@ -65,7 +68,8 @@ function schedule(
 
 /**
  * The whole system on one machine: DynamoDB Local, the table, pending migrations, the HTTP API
- * on the same Lambda handlers, and the scheduled jobs.
+ * on the same Lambda handlers, the stream consumer on DynamoDB Local's stream, and the
+ * scheduled jobs.
  */
 export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<LocalSystem> {
   const log = opts.log ?? ((line: string) => console.log(line));
@@ -89,6 +93,13 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
   // The job and HTTP handlers read the environment set above when they load.
   const jobs = await import('#functions/jobs.ts');
   const { httpHandlers } = await import('#functions/http.ts');
+  const consumer = await import('#functions/stream.ts');
+  const stream = await startStreamPoller({
+    endpoint: db.endpoint,
+    table,
+    handle: consumer.handler,
+    log,
+  });
   const migrate = () => jobs.migrate({}, localContext('migrate', 15 * 60 * 1000));
   const migrated = await migrate();
   for (const r of migrated.results) log(`migration ${r.id}: ${r.status}`);
@@ -131,8 +142,10 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
     db,
     dbPath,
     server,
+    stream,
     stop: async () => {
       for (const stop of stops) stop();
+      await stream.stop();
       await server.close();
       await db.stop();
     },

@@ -5,6 +5,7 @@ import {
   ProjectionType,
   Table,
   TableEncryption,
+  StreamViewType,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import type { TableDefinition } from '#lib/store/table.ts';
@@ -39,6 +40,7 @@ export class ShellgateTable extends Construct {
       // CloudTrail, with no monthly key charge and no key policy for the functions to need.
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: definition.ttlAttribute,
+      stream: StreamViewType[definition.stream],
     });
     for (const index of definition.indexes) {
       this.table.addGlobalSecondaryIndex({

@@ -37,6 +37,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
           ],
           Projection: { ProjectionType: 'ALL' },
         })),
+        StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream },
       }),
     );
     await client.send(

@@ -9,6 +9,8 @@ export const tableDefinition = {
   indexes: [{ name: 'byKind', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
   /** Epoch seconds; idempotency records and tombstone receipts expire through it. */
   ttlAttribute: 'expires_at',
+  /** The table's change stream, read by the watch feed's consumer (docs/architecture.md, "Watch"). */
+  stream: 'NEW_AND_OLD_IMAGES',
 } as const;
 
 export type TableDefinition = typeof tableDefinition;

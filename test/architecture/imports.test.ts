@@ -91,6 +91,7 @@ const FORBIDDEN: Array<{ from: string; not: string[] }> = [
   {
     from: 'lib/store/',
     not: [
+      'lib/watch/',
       'lib/domain/',
       'lib/api/',
       'lib/contract/',
@@ -105,6 +106,7 @@ const FORBIDDEN: Array<{ from: string; not: string[] }> = [
   {
     from: 'lib/domain/',
     not: [
+      'lib/watch/',
       'lib/api/',
       'lib/contract/',
       'lib/http/',
@@ -118,6 +120,7 @@ const FORBIDDEN: Array<{ from: string; not: string[] }> = [
   {
     from: 'lib/api/',
     not: [
+      'lib/watch/',
       'lib/contract/',
       'lib/http/',
       'lib/client/',
@@ -130,6 +133,7 @@ const FORBIDDEN: Array<{ from: string; not: string[] }> = [
   {
     from: 'lib/contract/',
     not: [
+      'lib/watch/',
       'lib/http/',
       'lib/store/',
       'lib/client/',
@@ -142,6 +146,7 @@ const FORBIDDEN: Array<{ from: string; not: string[] }> = [
   {
     from: 'lib/client/',
     not: [
+      'lib/watch/',
       'lib/http/',
       'lib/store/',
       'lib/domain/',
@@ -152,6 +157,10 @@ const FORBIDDEN: Array<{ from: string; not: string[] }> = [
     ],
   },
   { from: 'lib/http/', not: ['lib/client/'] },
+  {
+    from: 'lib/watch/',
+    not: ['lib/contract/', 'lib/http/', 'lib/client/', 'lib/jobs/', 'local/', 'functions/'],
+  },
   { from: 'lib/', not: ['functions/', 'local/', 'cli/', 'test/', 'bench/', 'cdk/'] },
   { from: 'functions/', not: ['local/', 'cli/', 'test/', 'bench/', 'cdk/'] },
 ];

@@ -1,0 +1,107 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { inferenceRouteView } from '#lib/api/schemas/inference.ts';
+import { draftView, providerView, sandboxView, serviceView, sessionView } from '#lib/api/views.ts';
+import { Kind } from '#lib/domain/keys.ts';
+import { A, type Item, isLive, toObject, versionOf } from '#lib/store/attributes.ts';
+import type { LogEntry, LogRecord } from '#lib/store/log.ts';
+
+/**
+ * Watch events (SPEC §8) from the table's changes: what a change of an item means to a watcher,
+ * and how an event is kept in the feed (`lib/store/log.ts`, one log per watched kind).
+ */
+
+/** The kinds a watch names, by their query name, with how their routes render them. */
+export const WATCH_KINDS = {
+  sandbox: { kind: Kind.Sandbox, render: sandboxView },
+  provider: { kind: Kind.Provider, render: providerView },
+  draft: { kind: Kind.PolicyDraft, render: draftView },
+  session: { kind: Kind.SSHSession, render: sessionView },
+  service: { kind: Kind.Service, render: serviceView },
+  inferenceRoute: { kind: Kind.InferenceRoute, render: inferenceRouteView },
+} as const;
+export type WatchKind = keyof typeof WATCH_KINDS;
+
+const BY_STORE_KIND = new Map<string, WatchKind>(
+  Object.entries(WATCH_KINDS).map(([watch, { kind }]) => [kind, watch as WatchKind]),
+);
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchEvent {
+  type: EventType;
+  kind: WatchKind;
+  /** The object's id, name and version; for a sandbox's child, its sandbox. */
+  id: string;
+  name: string;
+  sandbox?: string;
+  version: number;
+  labels: Record<string, string>;
+  /** The object as its routes render it: secrets redacted. */
+  object: unknown;
+}
+
+/** One change of one item, as the stream gives it: the images before and after. */
+export interface ItemChange {
+  old?: Item;
+  new?: Item;
+}
+
+const sandboxOf = (item: Item) => {
+  const pk = item[A.pk] as string;
+  return pk.startsWith('sandbox#') ? pk.slice('sandbox#'.length) : undefined;
+};
+
+/**
+ * The event a change makes, if any: a live object appearing (created, or created again where a
+ * tombstone stood) is ADDED; a live object whose version moved is MODIFIED; a live object that
+ * became a tombstone or was removed is DELETED, carrying the object as it last was. A change
+ * that leaves the version where it was (bookkeeping beside the object) makes none, and so does
+ * any change of an item that is not an object of a watched kind.
+ */
+export function eventOf(change: ItemChange): WatchEvent | undefined {
+  const before = isLive(change.old) ? change.old : undefined;
+  const after = isLive(change.new) ? change.new : undefined;
+  const item = after ?? before;
+  if (!item) return undefined;
+  const kind = BY_STORE_KIND.get(item[A.kind] as string);
+  if (!kind || item[A.sk] === undefined) return undefined;
+  let type: EventType;
+  if (after && !before) type = 'ADDED';
+  else if (after && before) {
+    if (versionOf(after) === versionOf(before) && after[A.id] === before[A.id]) return undefined;
+    type = after[A.id] === before[A.id] ? 'MODIFIED' : 'ADDED';
+  } else type = 'DELETED';
+  const object = toObject(item);
+  const sandbox =
+    kind === 'sandbox' || kind === 'provider' || kind === 'inferenceRoute'
+      ? undefined
+      : sandboxOf(item);
+  return {
+    type,
+    kind,
+    id: object.id,
+    name: object.name,
+    ...(sandbox !== undefined ? { sandbox } : {}),
+    version: object.resourceVersion,
+    labels: object.labels,
+    object: (WATCH_KINDS[kind].render as (o: typeof object) => unknown)(object),
+  };
+}
+
+/** How an event is kept: its identity (one per object, version and type), filters, the body. */
+export function toLogEntry(event: WatchEvent): LogEntry {
+  return {
+    id: `${event.id}:${event.version}:${event.type}`,
+    attrs: {
+      type: event.type,
+      name: event.name,
+      version: event.version,
+      ...(event.sandbox !== undefined ? { sandbox: event.sandbox } : {}),
+    },
+    body: gzipSync(JSON.stringify(event)),
+  };
+}
+
+export function fromLogRecord(record: LogRecord): WatchEvent {
+  return JSON.parse(gunzipSync(record.body).toString('utf8')) as WatchEvent;
+}
