@@ -64,3 +64,12 @@ export const JOB_DYNAMO_ACTIONS = {
     'dynamodb:DeleteItem',
   ],
 } as const satisfies Record<string, readonly string[]>;
+
+/** The stream consumer's table actions (lib/store/log.ts); its stream reads CDK grants. */
+export const STREAM_CONSUMER_ACTIONS = [
+  // `consistentHead`: the feed head's first replica, strongly consistent.
+  'dynamodb:GetItem',
+  // `appendToLog`'s transaction: the head replicas' updates and the events' and markers' puts.
+  'dynamodb:UpdateItem',
+  'dynamodb:PutItem',
+] as const;

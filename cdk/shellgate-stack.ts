@@ -16,7 +16,13 @@ import { ShellgateApi } from './constructs/shellgate-api.ts';
 import { ShellgateFunction } from './constructs/shellgate-function.ts';
 import { ShellgateRollout } from './constructs/shellgate-rollout.ts';
 import { ShellgateTable } from './constructs/shellgate-table.ts';
-import { HTTP_FUNCTIONS, httpFunctionActions, JOB_DYNAMO_ACTIONS } from './permissions.ts';
+import { StreamConsumer } from './constructs/stream-consumer.ts';
+import {
+  HTTP_FUNCTIONS,
+  httpFunctionActions,
+  JOB_DYNAMO_ACTIONS,
+  STREAM_CONSUMER_ACTIONS,
+} from './permissions.ts';
 import { PLACEHOLDER_ISSUER, type ShellgateSettings } from './settings.ts';
 import { ROLLOUTS } from './stages.ts';
 
@@ -62,6 +68,8 @@ export class ShellgateStack extends Stack {
   readonly migrateOnDeploy: Trigger;
   readonly alarms: ShellgateAlarms;
   readonly jobAlarms: JobAlarms;
+  /** The table stream's consumer into the watch feed, its failures queue and its alarms. */
+  readonly streamConsumer: StreamConsumer;
   readonly rollout: ShellgateRollout;
   /** The API's base URL, for a pipeline's post-deploy steps. */
   readonly apiUrlOutput: CfnOutput;
@@ -173,12 +181,21 @@ export class ShellgateStack extends Stack {
     if (settings.alarmEmail) {
       alarmTopic.addSubscription(new EmailSubscription(settings.alarmEmail));
     }
+    this.streamConsumer = new StreamConsumer(this, 'Watch', {
+      table: this.table.table,
+      // The feed's items are in the table; the consumer queries no index.
+      tableResources: [this.table.table.tableArn],
+      dynamoActions: STREAM_CONSUMER_ACTIONS,
+      topic: alarmTopic,
+    });
+
     this.alarms = new ShellgateAlarms(this, 'Alarms', {
       api: this.api.httpApi,
       functions: [
         ...HTTP_FUNCTIONS.map((fn) => this.httpFunctions[fn].function),
         this.jobs.migrate.job.function,
         this.jobs.reconcile.job.function,
+        this.streamConsumer.consumer.function,
       ],
       conflictsPerMinute: settings.conflictAlarmPerMinute,
       topic: alarmTopic,

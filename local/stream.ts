@@ -14,7 +14,7 @@ export interface StreamPollerOptions {
   table: string;
   /** The consumer: `functions/stream.ts`'s handler. */
   handle: (event: { Records: StreamRecord[] }) => Promise<unknown>;
-  /** Between reads of a shard that had nothing new. @default 100 ms */
+  /** Between passes that found nothing new. @default 200 ms */
   idleMs?: number;
   log?: (line: string) => void;
 }
@@ -101,7 +101,7 @@ interface Shard {
 }
 
 export async function startStreamPoller(opts: StreamPollerOptions): Promise<StreamPoller> {
-  const idleMs = opts.idleMs ?? 100;
+  const idleMs = opts.idleMs ?? 200;
   const log = opts.log ?? (() => {});
   const described = await call<{ Table: { LatestStreamArn?: string } }>(
     opts.endpoint,
@@ -133,9 +133,13 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
     }
   }
 
-  /** One pass over every open shard: true if any handed records over. */
+  let lastDiscovery = 0;
+  /** One pass over every open shard (the shards looked up again every 5 s): true if any handed records over. */
   async function pass(): Promise<boolean> {
-    await discover();
+    if (waiters.length || iterators.size === 0 || Date.now() - lastDiscovery > 5_000) {
+      await discover();
+      lastDiscovery = Date.now();
+    }
     let any = false;
     for (const [shard, iterator] of iterators) {
       let next: string | null = iterator;

@@ -87,7 +87,7 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  await ensureTable(admin, table);
+  await ensureTable(admin, table, { stream: true });
   admin.destroy();
 
   // The job and HTTP handlers read the environment set above when they load.

@@ -52,6 +52,11 @@ export interface ShellgateFunctionProps {
    * @default false
    */
   alias?: boolean;
+  /**
+   * Another action of the role that has no resource-level permissions, and why the function
+   * needs it (a stream consumer's `dynamodb:ListStreams`): said in the wildcard's acknowledgement.
+   */
+  alsoWildcard?: string;
 }
 
 /** The alias API Gateway invokes and CodeDeploy shifts between versions. */
@@ -137,8 +142,9 @@ export class ShellgateFunction extends Construct {
     // X-Ray's write actions have no resource-level permissions.
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so their resource is "*"; nothing else in this role is a wildcard.',
+      reason: props.alsoWildcard
+        ? `Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so their resource is "*"; ${props.alsoWildcard}`
+        : 'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so their resource is "*"; nothing else in this role is a wildcard.',
     });
     if (props.alias) {
       this.alias = new Alias(this, 'Live', {

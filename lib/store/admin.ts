@@ -8,8 +8,16 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { tableDefinition } from './table.ts';
 
-/** Creates the table from the shared definition if it is missing (local and test use). */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/**
+ * Creates the table from the shared definition if it is missing (local and test use). Its
+ * stream only where something consumes it (the local system's consumer): a stream makes every
+ * write of DynamoDB Local slower, and a test's own table has no consumer.
+ */
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  opts: { stream?: boolean } = {},
+): Promise<void> {
   const def = tableDefinition;
   const attributes = new Set<string>([def.partitionKey, def.sortKey]);
   for (const index of def.indexes) {
@@ -37,7 +45,9 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
           ],
           Projection: { ProjectionType: 'ALL' },
         })),
-        StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream },
+        ...(opts.stream
+          ? { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } }
+          : {}),
       }),
     );
     await client.send(

@@ -62,6 +62,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       ...Object.values(stack.httpFunctions),
       stack.jobs.migrate.job,
       stack.jobs.reconcile.job,
+      stack.streamConsumer.consumer,
     ];
     const at = (c: IConstruct) => c.node.path;
     // act
@@ -82,6 +83,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       ),
       // The failures queue is itself the dead-letter queue.
       [at(stack.jobFailures)]: 'AwsSolutions::AwsSolutions-SQS3',
+      [at(stack.streamConsumer.failures)]: 'AwsSolutions::AwsSolutions-SQS3',
       [at(stack.rollout.role)]:
         'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
     };

@@ -21,6 +21,7 @@ const functions = {
   ...stack.httpFunctions,
   migrate: stack.jobs.migrate.job,
   reconcile: stack.jobs.reconcile.job,
+  watch: stack.streamConsumer.consumer,
 };
 
 /** The statements of the policies attached to a role. */
@@ -91,7 +92,7 @@ const triggerProviderId = ofType('Custom::Trigger').map(
 )[0];
 
 describe('functions', () => {
-  it("are one per route-table group plus the two jobs, and the deploy trigger's provider", () => {
+  it("are one per route-table group plus the two jobs, the stream consumer, and the deploy trigger's provider", () => {
     expect(Object.keys(stack.httpFunctions).sort()).toEqual(
       [...new Set(routes.map((r) => r.fn))].sort(),
     );
@@ -196,6 +197,7 @@ describe('roles', () => {
       'UpdateItem',
     ],
     reconcile: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    watch: ['GetItem', 'PutItem', 'UpdateItem'],
   };
 
   it.each(Object.entries(functions))(
@@ -210,6 +212,31 @@ describe('roles', () => {
       const want = expected[name as keyof typeof functions];
       if (want.length === 0) {
         expect(dynamo).toEqual([]);
+        return;
+      }
+      if (name === 'watch') {
+        // The feed's actions on the table alone; the stream reads the event source mapping
+        // needs, on the stream; ListStreams, which takes no resource, beside X-Ray's.
+        expect(dynamo).toEqual(
+          expect.arrayContaining([
+            { Effect: 'Allow', Action: want.map((a) => `dynamodb:${a}`), Resource: tableArn },
+            {
+              Effect: 'Allow',
+              Action: [
+                'dynamodb:DescribeStream',
+                'dynamodb:GetRecords',
+                'dynamodb:GetShardIterator',
+              ],
+              Resource: { 'Fn::GetAtt': [logicalId(stack, stack.table.table), 'StreamArn'] },
+            },
+            {
+              Effect: 'Allow',
+              Action: ['dynamodb:ListStreams', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+              Resource: '*',
+            },
+          ]),
+        );
+        expect(dynamo).toHaveLength(3);
         return;
       }
       expect(dynamo).toHaveLength(1);
@@ -234,11 +261,24 @@ describe('roles', () => {
           Resource: { 'Fn::GetAtt': [logicalId(stack, f.logGroup), 'Arn'] },
         },
         // X-Ray's write actions take no resource: the one wildcard, acknowledged (nag.test.ts).
-        {
-          Effect: 'Allow',
-          Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-          Resource: '*',
-        },
+        // (The stream consumer's share a statement with ListStreams: checked above.)
+        ...(name === 'watch'
+          ? [
+              {
+                Effect: 'Allow',
+                Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+                Resource: {
+                  'Fn::GetAtt': [logicalId(stack, stack.streamConsumer.failures), 'Arn'],
+                },
+              },
+            ]
+          : [
+              {
+                Effect: 'Allow',
+                Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+                Resource: '*',
+              },
+            ]),
         ...(isJob
           ? [
               // What Lambda's SQS failure destination needs (aws-lambda-destinations).
@@ -503,8 +543,8 @@ describe('alarms', () => {
 
   it('notify the alarm topic when they fire and when they recover', () => {
     // 5xx rate, function throttles, store throttles, conflicts; each job's errors, the stalled
-    // migration, the failures queue.
-    expect(alarms).toHaveLength(8);
+    // migration, the failures queue; the stream consumer's errors, lag and failures queue.
+    expect(alarms).toHaveLength(11);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([topicRef]);
       expect(alarm.OKActions).toEqual([topicRef]);
