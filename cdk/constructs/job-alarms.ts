@@ -85,18 +85,12 @@ export class JobAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
-    this.failedRuns = new Alarm(this, 'FailedRuns', {
-      alarmDescription:
-        'A scheduled job run failed or was dropped before it started (the event waited more than a minute); the event is in the failures queue for 14 days.',
-      metric: props.failures.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    this.failedRuns = queueHoldsMessages(
+      this,
+      'FailedRuns',
+      props.failures,
+      'A scheduled job run failed or was dropped before it started (the event waited more than a minute); the event is in the failures queue for 14 days.',
+    );
 
     const action = new SnsAction(props.topic);
     for (const alarm of [...Object.values(this.errors), this.migrationStalled, this.failedRuns]) {
@@ -104,4 +98,24 @@ export class JobAlarms extends Construct {
       alarm.addOkAction(action);
     }
   }
+}
+
+/** An alarm on anything arriving in a failures queue, which nothing else consumes. */
+export function queueHoldsMessages(
+  scope: Construct,
+  id: string,
+  queue: IQueue,
+  description: string,
+): Alarm {
+  return new Alarm(scope, id, {
+    alarmDescription: description,
+    metric: queue.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(5),
+      statistic: 'Maximum',
+    }),
+    threshold: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
 }

@@ -7,6 +7,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { queueHoldsMessages } from './job-alarms.ts';
 import { ShellgateFunction } from './shellgate-function.ts';
 
 export interface StreamConsumerProps {
@@ -81,18 +82,12 @@ export class StreamConsumer extends Construct {
         evaluationPeriods: 3,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
-      new Alarm(this, 'Dropped', {
-        alarmDescription:
-          'A stream batch was given up after its retries: its events are missing from the watch feed (described in the failures queue for 14 days).',
-        metric: this.failures.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+      queueHoldsMessages(
+        this,
+        'Dropped',
+        this.failures,
+        'A stream batch was given up after its retries: its events are missing from the watch feed (described in the failures queue for 14 days).',
+      ),
     ];
     for (const alarm of this.alarms) {
       alarm.addAlarmAction(action);
