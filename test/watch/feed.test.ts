@@ -97,6 +97,40 @@ describe('the watch feed', () => {
     expect(JSON.stringify(sessions)).not.toContain(session.body.token as string);
   });
 
+  it("deleting a sandbox puts DELETED in its children's feeds, each with the child as it last was", async () => {
+    // arrange
+    await ok('POST', '/v1/sandboxes', { name: 'fd-owner', spec: {} });
+    await ok('PUT', '/v1/sandboxes/fd-owner/status', { phase: 'READY' });
+    const session = await ok('POST', '/v1/sandboxes/fd-owner/ssh-sessions', { ttlSeconds: 60 });
+    const service = await ok('PUT', '/v1/sandboxes/fd-owner/services/web', { targetPort: 8080 });
+    const draft = await ok('POST', '/v1/sandboxes/fd-owner/config/policy/drafts', {
+      ruleName: 'pypi',
+      rule: { endpoints: [{ host: 'pypi.org', ports: [443] }] },
+    });
+    // act
+    await ok('DELETE', '/v1/sandboxes/fd-owner');
+    // assert
+    const last = async (kind: WatchKind, id: string) =>
+      (await feed(kind)).filter((e) => e.id === id).map((e) => [e.type, e.sandbox]);
+    expect(await last('session', session.body.metadata.id)).toEqual([
+      ['ADDED', 'fd-owner'],
+      ['DELETED', 'fd-owner'],
+    ]);
+    expect(await last('service', service.body.metadata.id)).toEqual([
+      ['ADDED', 'fd-owner'],
+      ['DELETED', 'fd-owner'],
+    ]);
+    expect((await last('draft', draft.body.metadata.id)).at(-1)).toEqual(['DELETED', 'fd-owner']);
+    const gone = (await feed('service')).find(
+      (e) => e.id === service.body.metadata.id && e.type === 'DELETED',
+    )!;
+    expect(gone.object).toMatchObject({
+      service: 'web',
+      targetPort: 8080,
+      sandboxName: 'fd-owner',
+    });
+  });
+
   it('16 concurrent writers: every acknowledged version of every object appears once, in version order', {
     timeout: 60_000,
   }, async () => {
