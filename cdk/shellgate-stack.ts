@@ -1,14 +1,15 @@
-import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Alias } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Trigger } from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
 import { contracts, type FunctionName } from '#lib/contract/index.ts';
 import { DEFAULT_SEGMENTS, DEFAULT_WRITE_RATE } from '#lib/jobs/backfill.ts';
 import { DEFAULT_PROVISION_TIMEOUT_MS } from '#lib/jobs/reconciler.ts';
 import { tableDefinition } from '#lib/store/table.ts';
+import { failuresQueue } from './constructs/failures-queue.ts';
 import { JobAlarms } from './constructs/job-alarms.ts';
 import { ScheduledJob } from './constructs/scheduled-job.ts';
 import { ShellgateAlarms } from './constructs/shellgate-alarms.ts';
@@ -125,16 +126,11 @@ export class ShellgateStack extends Stack {
       throttle: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
     });
 
-    this.jobFailures = new Queue(this, 'JobFailures', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.jobFailures).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SQS3',
-      reason:
-        "This queue is itself where failed and dropped job runs end up (a Lambda failure destination and the schedules' dead-letter queue); nothing consumes it, an alarm watches it.",
-    });
+    this.jobFailures = failuresQueue(
+      this,
+      'JobFailures',
+      "failed and dropped job runs (a Lambda failure destination and the schedules' dead-letter queue)",
+    );
 
     this.jobs = {
       migrate: new ScheduledJob(this, 'MigrateJob', {

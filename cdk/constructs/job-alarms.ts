@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -6,6 +6,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { JobMetric } from '#lib/jobs/telemetry.ts';
+import { queueHoldsMessages } from './failures-queue.ts';
 import { SERVICE } from './shellgate-function.ts';
 
 /** A job's function and how often its schedule runs it. */
@@ -98,24 +99,4 @@ export class JobAlarms extends Construct {
       alarm.addOkAction(action);
     }
   }
-}
-
-/** An alarm on anything arriving in a failures queue, which nothing else consumes. */
-export function queueHoldsMessages(
-  scope: Construct,
-  id: string,
-  queue: IQueue,
-  description: string,
-): Alarm {
-  return new Alarm(scope, id, {
-    alarmDescription: description,
-    metric: queue.metricApproximateNumberOfMessagesVisible({
-      period: Duration.minutes(5),
-      statistic: 'Maximum',
-    }),
-    threshold: 1,
-    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    evaluationPeriods: 1,
-    treatMissingData: TreatMissingData.NOT_BREACHING,
-  });
 }

@@ -1,13 +1,13 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { queueHoldsMessages } from './job-alarms.ts';
+import { failuresQueue, queueHoldsMessages } from './failures-queue.ts';
 import { ShellgateFunction } from './shellgate-function.ts';
 
 export interface StreamConsumerProps {
@@ -41,16 +41,11 @@ export class StreamConsumer extends Construct {
       alsoWildcard:
         'so is dynamodb:ListStreams, which the event source mapping calls; the other stream reads name the table stream.',
     });
-    this.failures = new Queue(this, 'Failures', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.failures).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SQS3',
-      reason:
-        'This queue is itself where the stream batches the consumer could not take end up (the event source mapping on-failure destination); nothing consumes it, an alarm watches it.',
-    });
+    this.failures = failuresQueue(
+      this,
+      'Failures',
+      'the stream batches the consumer could not take (the event source mapping on-failure destination)',
+    );
     const fn = this.consumer.function;
     fn.addEventSource(
       new DynamoEventSource(props.table, {

@@ -65,18 +65,6 @@ function partsOf(body: Uint8Array): Uint8Array[] {
   return parts.length ? parts : [body];
 }
 
-/** The head as of a strongly consistent read of its first replica (0: empty). */
-async function consistentHead(table: TableHandle, log: string): Promise<number> {
-  try {
-    const res = await table.client.send(
-      new GetCommand({ TableName: table.tableName, Key: headKey(log, 0), ConsistentRead: true }),
-    );
-    return (res.Item?.seq as number | undefined) ?? 0;
-  } catch (err) {
-    translateSdkError(err);
-  }
-}
-
 /**
  * Appends `entries` in their order, each once: one transaction per batch that fits in one, the
  * head moved from the value read to the batch's last number. Another appender moving the head
@@ -92,7 +80,7 @@ export async function appendToLog(
   let pending = [...entries];
   let appended = 0;
   let duplicates = 0;
-  let head = await consistentHead(table, log);
+  let head = await logHead(table, log, 0, { consistent: true });
   const now = opts.now ?? Date.now;
   for (let attempt = 1; pending.length; ) {
     const expires = Math.floor(now() / 1000) + opts.ttlSeconds;
@@ -181,7 +169,7 @@ export async function appendToLog(
         if (attempt >= 8) throw err;
         await backoff(attempt++);
       }
-      head = await consistentHead(table, log);
+      head = await logHead(table, log, 0, { consistent: true });
     }
   }
   return { appended, duplicates, head };
@@ -191,16 +179,22 @@ const NAME = 'TransactionCanceledException';
 const errorName = (err: unknown) => (err as { name?: string })?.name;
 
 /**
- * The head of `log` as one of its replicas holds it, eventually consistent (half a read unit):
- * what a waiting reader polls. It may lag the newest head by a moment, never run ahead of what
- * is committed.
+ * The head of `log` as one of its replicas holds it (0: empty), eventually consistent (half a
+ * read unit): what a waiting reader polls. It may lag the newest head by a moment, never run
+ * ahead of what is committed. An appender reads the first replica strongly consistent.
  */
-export async function logHead(table: TableHandle, log: string, replica: number): Promise<number> {
+export async function logHead(
+  table: TableHandle,
+  log: string,
+  replica: number,
+  opts: { consistent?: boolean } = {},
+): Promise<number> {
   try {
     const res = await table.client.send(
       new GetCommand({
         TableName: table.tableName,
         Key: headKey(log, replica % LOG_HEAD_REPLICAS),
+        ConsistentRead: opts.consistent ?? false,
       }),
     );
     return (res.Item?.seq as number | undefined) ?? 0;
