@@ -30,8 +30,12 @@ export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export interface WatchEvent {
   type: EventType;
   kind: WatchKind;
-  /** The object's id, name and version; for a sandbox's child, its sandbox. */
+  /**
+   * The object's id (none on an item written before ids existed), its item's key, name and
+   * version; for a sandbox's child, its sandbox.
+   */
   id: string;
+  key: string;
   name: string;
   sandbox?: string;
   version: number;
@@ -80,6 +84,7 @@ export function eventOf(change: ItemChange): WatchEvent | undefined {
     type,
     kind,
     id: object.id,
+    key: `${object.key.pk}/${object.key.sk}`,
     name: object.name,
     ...(sandbox !== undefined ? { sandbox } : {}),
     version: object.resourceVersion,
@@ -88,10 +93,13 @@ export function eventOf(change: ItemChange): WatchEvent | undefined {
   };
 }
 
-/** How an event is kept: its identity (one per object, version and type), filters, the body. */
+/**
+ * How an event is kept: its identity (one per object, version and type; an object written
+ * before ids existed is told apart by its key), filters, the body.
+ */
 export function toLogEntry(event: WatchEvent): LogEntry {
   return {
-    id: `${event.id}:${event.version}:${event.type}`,
+    id: `${event.id ?? event.key}:${event.version}:${event.type}`,
     attrs: {
       type: event.type,
       name: event.name,

@@ -218,4 +218,28 @@ describe('the watch feed', () => {
     const events = (await feed('provider')).filter((e) => e.name.startsWith('fd-crash-'));
     expect(events.map((e) => e.name)).toEqual(changes.map((c) => c.new.name));
   });
+
+  it('objects written before ids existed are told apart by their keys', async () => {
+    // arrange: two legacy providers, no id, no version, each changed once by a versioned write.
+    const legacy = (name: string) => ({
+      pk: `provider#${name}`,
+      sk: '@',
+      kind: 'Provider',
+      name,
+      data: { type: 'github', credentials: {}, config: {} },
+    });
+    const changes = ['fd-old-a', 'fd-old-b'].map((name) => ({
+      old: legacy(name),
+      new: { ...legacy(name), resource_version: 2 },
+    }));
+    // act
+    const res = await consumeChanges(table, changes);
+    // assert
+    expect(res).toEqual({ events: 2, appended: 2, duplicates: 0 });
+    const events = (await feed('provider')).filter((e) => e.name.startsWith('fd-old-'));
+    expect(events.map((e) => [e.name, e.type, e.version])).toEqual([
+      ['fd-old-a', 'MODIFIED', 2],
+      ['fd-old-b', 'MODIFIED', 2],
+    ]);
+  });
 });
