@@ -1,6 +1,6 @@
 import type { TableHandle } from '#lib/store/handle.ts';
 import { appendToLog } from '#lib/store/log.ts';
-import { eventOf, type ItemChange, toLogEntry, type WatchKind } from './events.ts';
+import { eventsOf, type ItemChange, toLogEntry, type WatchKind } from './events.ts';
 
 /** How long the feed keeps an event: SPEC §8 promises at least 24 h; the TTL removes it later. */
 export const HISTORY_SECONDS = 24 * 60 * 60;
@@ -26,10 +26,10 @@ export async function consumeChanges(
   const byKind = new Map<WatchKind, ReturnType<typeof toLogEntry>[]>();
   let events = 0;
   for (const change of changes) {
-    const event = eventOf(change);
-    if (!event) continue;
-    events++;
-    byKind.set(event.kind, [...(byKind.get(event.kind) ?? []), toLogEntry(event)]);
+    for (const event of eventsOf(change)) {
+      events++;
+      byKind.set(event.kind, [...(byKind.get(event.kind) ?? []), toLogEntry(event)]);
+    }
   }
   let appended = 0;
   let duplicates = 0;

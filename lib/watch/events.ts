@@ -55,26 +55,10 @@ const sandboxOf = (item: Item) => {
   return pk.startsWith('sandbox#') ? pk.slice('sandbox#'.length) : undefined;
 };
 
-/**
- * The event a change makes, if any: a live object appearing (created, or created again where a
- * tombstone stood) is ADDED; a live object whose version moved is MODIFIED; a live object that
- * became a tombstone or was removed is DELETED, carrying the object as it last was. A change
- * that leaves the version where it was (bookkeeping beside the object) makes none, and so does
- * any change of an item that is not an object of a watched kind.
- */
-export function eventOf(change: ItemChange): WatchEvent | undefined {
-  const before = isLive(change.old) ? change.old : undefined;
-  const after = isLive(change.new) ? change.new : undefined;
-  const item = after ?? before;
-  if (!item) return undefined;
+/** The event of one object of a watched kind: what it is, as its routes render it. */
+function eventFor(type: EventType, item: Item): WatchEvent | undefined {
   const kind = BY_STORE_KIND.get(item[A.kind] as string);
-  if (!kind || item[A.sk] === undefined) return undefined;
-  let type: EventType;
-  if (after && !before) type = 'ADDED';
-  else if (after && before) {
-    if (versionOf(after) === versionOf(before) && after[A.id] === before[A.id]) return undefined;
-    type = after[A.id] === before[A.id] ? 'MODIFIED' : 'ADDED';
-  } else type = 'DELETED';
+  if (!kind) return undefined;
   const object = toObject(item);
   const sandbox =
     kind === 'sandbox' || kind === 'provider' || kind === 'inferenceRoute'
@@ -91,6 +75,27 @@ export function eventOf(change: ItemChange): WatchEvent | undefined {
     labels: object.labels,
     object: (WATCH_KINDS[kind].render as (o: typeof object) => unknown)(object),
   };
+}
+
+/**
+ * The events a change makes: a live object appearing (created, or created again where a
+ * tombstone stood) is ADDED; a live object whose version moved is MODIFIED; a live object that
+ * became a tombstone or was removed is DELETED, carrying the object as it last was; a live
+ * object in the place of another (another id) is the other's DELETED and its ADDED. A change
+ * that leaves the version where it was (bookkeeping beside the object) makes none, and so does
+ * any change of an item that is not an object of a watched kind.
+ */
+export function eventsOf(change: ItemChange): WatchEvent[] {
+  const before = isLive(change.old) ? change.old : undefined;
+  const after = isLive(change.new) ? change.new : undefined;
+  const events: Array<WatchEvent | undefined> = [];
+  if (before && after && after[A.id] === before[A.id]) {
+    if (versionOf(after) !== versionOf(before)) events.push(eventFor('MODIFIED', after));
+  } else {
+    if (before) events.push(eventFor('DELETED', before));
+    if (after) events.push(eventFor('ADDED', after));
+  }
+  return events.filter((e): e is WatchEvent => e !== undefined);
 }
 
 /**

@@ -242,4 +242,26 @@ describe('the watch feed', () => {
       ['fd-old-b', 'MODIFIED', 2],
     ]);
   });
+
+  it('an object in the place of another is the other one DELETED and this one ADDED', async () => {
+    // arrange: a provider replaced in one change by another of the same name (another id).
+    const provider = (id: string, version: number) => ({
+      pk: 'provider#fd-replaced',
+      sk: '@',
+      kind: 'Provider',
+      name: 'fd-replaced',
+      id,
+      resource_version: version,
+      data: { type: 'github', credentials: {}, config: {} },
+    });
+    const [first, second] = [randomUUID(), randomUUID()];
+    // act
+    await consumeChanges(table, [{ old: provider(first, 3), new: provider(second, 1) }]);
+    // assert
+    const events = (await feed('provider')).filter((e) => e.name === 'fd-replaced');
+    expect(events.map((e) => [e.type, e.id, e.version])).toEqual([
+      ['DELETED', first, 3],
+      ['ADDED', second, 1],
+    ]);
+  });
 });
