@@ -82,8 +82,8 @@ function eventFor(type: EventType, item: Item): WatchEvent | undefined {
  * tombstone stood) is ADDED; a live object whose version moved is MODIFIED; a live object that
  * became a tombstone or was removed is DELETED, carrying the object as it last was; a live
  * object in the place of another (another id) is the other's DELETED and its ADDED. A change
- * that leaves the version where it was (bookkeeping beside the object) makes none, and so does
- * any change of an item that is not an object of a watched kind.
+ * that leaves the version where it was (the backfill's stamp of version 1) makes none, and so
+ * does any change of an item that is not an object of a watched kind.
  */
 export function eventsOf(change: ItemChange): WatchEvent[] {
   const before = isLive(change.old) ? change.old : undefined;
