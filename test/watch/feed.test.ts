@@ -233,8 +233,12 @@ describe('the watch feed', () => {
       new: { ...legacy(name), resource_version: 2 },
     }));
     // act
+    const stamped = await consumeChanges(table, [
+      { old: legacy('fd-old-a'), new: { ...legacy('fd-old-a'), resource_version: 1 } },
+    ]);
     const res = await consumeChanges(table, changes);
-    // assert
+    // assert: the backfill's stamp keeps the version an unversioned item reads as: no event.
+    expect(stamped).toEqual({ events: 0, appended: 0, duplicates: 0 });
     expect(res).toEqual({ events: 2, appended: 2, duplicates: 0 });
     const events = (await feed('provider')).filter((e) => e.name.startsWith('fd-old-'));
     expect(events.map((e) => [e.name, e.type, e.version])).toEqual([
