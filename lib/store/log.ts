@@ -1,9 +1,8 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { A, type Item } from './attributes.ts';
 import { backoff } from './backoff.ts';
 import type { TableHandle } from './handle.ts';
-import { translateSdkError } from './sdk-errors.ts';
+import { isTransactionCanceled, translateSdkError } from './sdk-errors.ts';
 import type { ItemKey } from './types.ts';
 
 /**
@@ -77,29 +76,28 @@ export async function appendToLog(
   entries: readonly LogEntry[],
   opts: { ttlSeconds: number; now?: () => number },
 ): Promise<AppendResult> {
-  let pending = [...entries];
+  // Each entry with its parts, cut once.
+  let pending = entries.map((entry) => ({ entry, parts: partsOf(entry.body) }));
   let appended = 0;
   let duplicates = 0;
   let head = await logHead(table, log, 0, { consistent: true });
   const now = opts.now ?? Date.now;
   for (let attempt = 1; pending.length; ) {
     const expires = Math.floor(now() / 1000) + opts.ttlSeconds;
-    const batch: LogEntry[] = [];
+    const batch: typeof pending = [];
     let items = LOG_HEAD_REPLICAS;
     let bytes = 0;
-    for (const entry of pending) {
-      const parts = partsOf(entry.body).length;
-      if (batch.length && (items + parts + 1 > TX_ITEMS || bytes + entry.body.length > TX_BYTES)) {
-        break;
-      }
-      batch.push(entry);
-      items += parts + 1;
-      bytes += entry.body.length;
+    for (const next of pending) {
+      const size = next.entry.body.length;
+      const count = next.parts.length + 1;
+      if (batch.length && (items + count > TX_ITEMS || bytes + size > TX_BYTES)) break;
+      batch.push(next);
+      items += count;
+      bytes += size;
     }
     const last = head + batch.length;
-    const puts = batch.flatMap((entry, i) => {
+    const puts = batch.flatMap(({ entry, parts }, i) => {
       const seq = head + 1 + i;
-      const parts = partsOf(entry.body);
       return [
         ...parts.map((part, p) => ({
           Put: {
@@ -148,21 +146,19 @@ export async function appendToLog(
       pending = pending.slice(batch.length);
       attempt = 1;
     } catch (err) {
-      if (!(err instanceof TransactionCanceledException) && errorName(err) !== NAME) {
-        translateSdkError(err);
-      }
-      const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
+      if (!isTransactionCanceled(err)) translateSdkError(err);
+      const reasons = err.CancellationReasons ?? [];
       // A marker that exists: that entry is in the log already.
       const seen = new Set<string>();
       let at = LOG_HEAD_REPLICAS;
-      for (const entry of batch) {
-        at += partsOf(entry.body).length;
+      for (const { entry, parts } of batch) {
+        at += parts.length;
         if (reasons[at]?.Code === 'ConditionalCheckFailed') seen.add(entry.id);
         at += 1;
       }
       if (seen.size) {
         duplicates += seen.size;
-        pending = pending.filter((e) => !seen.has(e.id));
+        pending = pending.filter(({ entry }) => !seen.has(entry.id));
       }
       // Another appender moved the head (or a marker failed with it): read it and try again.
       if (!seen.size || reasons[0]?.Code === 'ConditionalCheckFailed') {
@@ -174,9 +170,6 @@ export async function appendToLog(
   }
   return { appended, duplicates, head };
 }
-
-const NAME = 'TransactionCanceledException';
-const errorName = (err: unknown) => (err as { name?: string })?.name;
 
 /**
  * The head of `log` as one of its replicas holds it (0: empty), eventually consistent (half a

@@ -1,3 +1,4 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { InvalidArgument, ResourceExhausted, ShellgateError, Unavailable } from '#lib/errors.ts';
 
 const THROTTLING = new Set([
@@ -30,6 +31,13 @@ const NETWORK_CODES = new Set([
 
 export function errorName(err: unknown): string {
   return (err as { name?: string })?.name ?? '';
+}
+
+/** A transaction refused as a whole; its `CancellationReasons` say which item and why. */
+export function isTransactionCanceled(err: unknown): err is TransactionCanceledException {
+  return (
+    err instanceof TransactionCanceledException || errorName(err) === 'TransactionCanceledException'
+  );
 }
 
 export function isThrottling(err: unknown): boolean {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { Aborted, AlreadyExists, NotFound, ResourceExhausted, Unavailable } from '#lib/errors.ts';
@@ -27,7 +26,7 @@ import {
   where,
 } from './expression.ts';
 import type { TableHandle } from './handle.ts';
-import { translateSdkError } from './sdk-errors.ts';
+import { isTransactionCanceled, translateSdkError } from './sdk-errors.ts';
 import type { ItemKey, NewObject, StoredObject } from './types.ts';
 
 interface Subject {
@@ -344,13 +343,8 @@ export async function transactWrite(
       );
       return { objects, attempts: attempt };
     } catch (err) {
-      if (
-        !(err instanceof TransactionCanceledException) &&
-        (err as Error)?.name !== 'TransactionCanceledException'
-      ) {
-        translateSdkError(err);
-      }
-      const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
+      if (!isTransactionCanceled(err)) translateSdkError(err);
+      const reasons = err.CancellationReasons ?? [];
       const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
       if (failed >= 0) {
         const olds = reasons.map((r) =>

@@ -28,7 +28,9 @@ export async function consumeChanges(
   for (const change of changes) {
     for (const event of eventsOf(change)) {
       events++;
-      byKind.set(event.kind, [...(byKind.get(event.kind) ?? []), toLogEntry(event)]);
+      const entries = byKind.get(event.kind) ?? [];
+      entries.push(toLogEntry(event));
+      byKind.set(event.kind, entries);
     }
   }
   let appended = 0;

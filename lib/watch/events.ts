@@ -10,14 +10,17 @@ import type { LogEntry, LogRecord } from '#lib/store/log.ts';
  * and how an event is kept in the feed (`lib/store/log.ts`, one log per watched kind).
  */
 
-/** The kinds a watch names, by their query name, with how their routes render them. */
+/**
+ * The kinds a watch names, by their query name, with how their routes render them; a child
+ * lives in its sandbox's partition, which names the sandbox its events carry.
+ */
 export const WATCH_KINDS = {
-  sandbox: { kind: Kind.Sandbox, render: sandboxView },
-  provider: { kind: Kind.Provider, render: providerView },
-  draft: { kind: Kind.PolicyDraft, render: draftView },
-  session: { kind: Kind.SSHSession, render: sessionView },
-  service: { kind: Kind.Service, render: serviceView },
-  inferenceRoute: { kind: Kind.InferenceRoute, render: inferenceRouteView },
+  sandbox: { kind: Kind.Sandbox, render: sandboxView, child: false },
+  provider: { kind: Kind.Provider, render: providerView, child: false },
+  draft: { kind: Kind.PolicyDraft, render: draftView, child: true },
+  session: { kind: Kind.SSHSession, render: sessionView, child: true },
+  service: { kind: Kind.Service, render: serviceView, child: true },
+  inferenceRoute: { kind: Kind.InferenceRoute, render: inferenceRouteView, child: false },
 } as const;
 export type WatchKind = keyof typeof WATCH_KINDS;
 
@@ -60,10 +63,7 @@ function eventFor(type: EventType, item: Item): WatchEvent | undefined {
   const kind = BY_STORE_KIND.get(item[A.kind] as string);
   if (!kind) return undefined;
   const object = toObject(item);
-  const sandbox =
-    kind === 'sandbox' || kind === 'provider' || kind === 'inferenceRoute'
-      ? undefined
-      : sandboxOf(item);
+  const sandbox = WATCH_KINDS[kind].child ? sandboxOf(item) : undefined;
   return {
     type,
     kind,
