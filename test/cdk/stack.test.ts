@@ -612,6 +612,55 @@ describe('alarms', () => {
   });
 });
 
+describe('the watch feed consumer', () => {
+  const consumer = logicalId(stack, stack.streamConsumer.consumer.function);
+  const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+
+  it("reads the table's stream one batch per shard at a time, retries and splits a failed batch, and sends one given up to its queue", () => {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
+    expect(mappings).toEqual([
+      {
+        FunctionName: { Ref: consumer },
+        EventSourceArn: { 'Fn::GetAtt': [tableId, 'StreamArn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 100,
+        ParallelizationFactor: 1,
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 10,
+        DestinationConfig: {
+          OnFailure: {
+            Destination: {
+              'Fn::GetAtt': [logicalId(stack, stack.streamConsumer.failures), 'Arn'],
+            },
+          },
+        },
+      },
+    ]);
+    expect(resources[tableId]!.Properties.StreamSpecification).toEqual({
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    });
+  });
+
+  it('alarms on its errors, on a change older than a minute in the stream, and on its failures queue', () => {
+    const ofConsumer = alarms.filter((a) => JSON.stringify(a.Dimensions ?? []).includes(consumer));
+    expect(ofConsumer.map((a) => [a.MetricName, a.Threshold]).sort()).toEqual([
+      ['Errors', 1],
+      ['IteratorAge', 60_000],
+    ]);
+    expect(alarms).toContainEqual(
+      expect.objectContaining({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [logicalId(stack, stack.streamConsumer.failures), 'QueueName'] },
+          },
+        ],
+      }),
+    );
+  });
+});
+
 describe('the jobs fail loudly', () => {
   const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm'));
   const alarmOf = (construct: Parameters<typeof logicalId>[1]) =>

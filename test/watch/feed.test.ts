@@ -1,16 +1,17 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#lib/store/client.ts';
 import type { TableHandle } from '#lib/store/handle.ts';
-import { logHead, readLog } from '#lib/store/log.ts';
+import { LOG_HEAD_REPLICAS, logHead, readLog } from '#lib/store/log.ts';
 import { consumeChanges } from '#lib/watch/consumer.ts';
 import { fromLogRecord, type WatchEvent, type WatchKind } from '#lib/watch/events.ts';
 import { type LocalSystem, startLocalSystem } from '#local/system.ts';
 import { createHttpCall, type HttpCall } from '#test/support/http-client.ts';
+import { meter } from '#test/support/sdk-meter.ts';
 import { dynamoEndpoint } from '#test/support/store.ts';
 
 /**
@@ -267,5 +268,86 @@ describe('the watch feed', () => {
       ['DELETED', first, 3],
       ['ADDED', second, 1],
     ]);
+  });
+
+  it('appends 48 events a transaction: one head read and one TransactWriteItems per 48', async () => {
+    // arrange
+    const changes = Array.from({ length: 60 }, (_, i) => ({
+      new: {
+        pk: `provider#fd-cost-${i}`,
+        sk: '@',
+        kind: 'Provider',
+        name: `fd-cost-${i}`,
+        id: randomUUID(),
+        resource_version: 1,
+        data: { type: 'github', credentials: {}, config: {} },
+      },
+    }));
+    const counter = meter(table.client);
+    // act
+    await consumeChanges(table, changes);
+    counter.remove();
+    // assert
+    expect(counter.counts).toEqual({ GetItem: 1, TransactWriteItems: 2 });
+  });
+
+  it('events at the item and transaction limits: a body over 350 KB in parts, transactions kept under 4 MB, each read back whole', async () => {
+    // arrange: 10 providers whose config is 600 KB of incompressible text (the stream gives any
+    // image the table holds; these are larger than one, to reach the parts).
+    const blobs = Array.from({ length: 10 }, () => randomBytes(450 * 1024).toString('base64'));
+    const changes = blobs.map((blob, i) => ({
+      new: {
+        pk: `provider#fd-big-${i}`,
+        sk: '@',
+        kind: 'Provider',
+        name: `fd-big-${i}`,
+        id: randomUUID(),
+        resource_version: 1,
+        data: { type: 'github', credentials: {}, config: { blob } },
+      },
+    }));
+    const counter = meter(table.client);
+    const before = Date.now();
+    // act
+    const res = await consumeChanges(table, changes);
+    counter.remove();
+    // assert
+    expect(res).toEqual({ events: 10, appended: 10, duplicates: 0 });
+    // 10 bodies of ~450 KB: no more than 7 fit in 3.5 MB, so at least two transactions.
+    expect(counter.counts.TransactWriteItems).toBeGreaterThanOrEqual(2);
+    const events = (await feed('provider')).filter((e) => e.name.startsWith('fd-big-'));
+    expect(events.map((e) => (e.object as { config: { blob: string } }).config.blob)).toEqual(
+      blobs,
+    );
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await table.client.send(
+        new QueryCommand({
+          TableName: table.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
+          ExpressionAttributeValues: { ':pk': 'log#provider', ':e': 'e#' },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const big = items.filter((i) => (i.attrs as { name: string }).name.startsWith('fd-big-'));
+    expect(big.every((i) => i.parts === 2)).toBe(true);
+    expect(big).toHaveLength(20);
+    // Kept past the 24 h of history promised: the TTL is 25 h after the append.
+    for (const item of big) {
+      expect(item.expires_at).toBeGreaterThanOrEqual(Math.floor(before / 1000) + 25 * 3600);
+      expect(item.expires_at).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 25 * 3600);
+    }
+    // Every replica of the head holds the same last number.
+    const heads = await Promise.all(
+      Array.from({ length: LOG_HEAD_REPLICAS }, (_, r) =>
+        logHead(table, 'provider', r, { consistent: true }),
+      ),
+    );
+    expect(new Set(heads).size).toBe(1);
   });
 });
